@@ -1,0 +1,123 @@
+//! Sessions and the current user: what Flask-Login does for the tutorial.
+//!
+//! The session is a private cookie (encrypted and authenticated with the secret
+//! key) holding the user's id. "Remember me" gives it an expiry date of a year
+//! ahead, Flask-Login's `REMEMBER_COOKIE_DURATION`; without it, it's a browser
+//! session cookie.
+
+use rocket::http::uri::Origin;
+use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::outcome::{try_outcome, IntoOutcome};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::{Flash, Redirect};
+use rocket::time::Duration;
+use rocket::{catch, uri};
+use rocket_db_pools::Database;
+
+use crate::db::Db;
+use crate::error::AppError;
+use crate::models::User;
+
+const SESSION_COOKIE: &str = "user_id";
+
+/// `login_user(user, remember=...)`.
+pub fn log_in(cookies: &CookieJar<'_>, user_id: i64, remember: bool) {
+    let mut cookie = Cookie::build((SESSION_COOKIE, user_id.to_string()))
+        // Lax, not Rocket's default Strict: a signed-in user who follows a link to
+        // the site from elsewhere should arrive signed in.
+        .same_site(SameSite::Lax)
+        .http_only(true);
+    cookie = if remember {
+        cookie.max_age(Duration::days(365))
+    } else {
+        cookie.expires(None)
+    };
+    cookies.add_private(cookie);
+}
+
+/// `logout_user()`.
+pub fn log_out(cookies: &CookieJar<'_>) {
+    cookies.remove_private(SESSION_COOKIE);
+}
+
+/// Flask-Login's `current_user`, which may be anonymous.
+///
+/// The user is loaded (and `last_seen` updated) at most once per request, however
+/// many guards and catchers ask, and never for a request without a session.
+#[derive(Debug, Clone, Copy)]
+pub struct CurrentUser<'r>(pub Option<&'r User>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CurrentUser<'r> {
+    type Error = &'r AppError;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let loaded = req.local_cache_async(load_user(req)).await;
+        match loaded {
+            Ok(user) => Outcome::Success(CurrentUser(user.as_ref())),
+            Err(error) => Outcome::Error((Status::InternalServerError, error)),
+        }
+    }
+}
+
+async fn load_user(req: &Request<'_>) -> Result<Option<User>, AppError> {
+    let Some(id) = req
+        .cookies()
+        .get_private(SESSION_COOKIE)
+        .and_then(|cookie| cookie.value().parse().ok())
+    else {
+        return Ok(None);
+    };
+    let Some(db) = Db::fetch(req.rocket()) else {
+        return Ok(None);
+    };
+    User::load_and_touch(&**db, id).await.map_err(|error| {
+        let error = AppError::from(error);
+        error.report(req);
+        error
+    })
+}
+
+/// A signed-in user: `@login_required`. An anonymous request fails with 401,
+/// which the [`login_required`] catcher turns into the redirect to `/login`.
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for &'r User {
+    type Error = Option<&'r AppError>;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let current = try_outcome!(req
+            .guard::<CurrentUser<'r>>()
+            .await
+            .map_error(|(status, error)| (status, Some(error))));
+        current.0.or_error((Status::Unauthorized, None))
+    }
+}
+
+/// Flask-Login's `login_view = 'login'`: send the visitor to sign in, and back
+/// here afterwards. The flash text is Flask-Login's default `login_message`.
+#[catch(401)]
+pub fn login_required(req: &Request<'_>) -> Flash<Redirect> {
+    let next = req.uri().to_string();
+    Flash::warning(
+        Redirect::to(uri!(crate::routes::login(next = Some(next.as_str())))),
+        "Please log in to access this page.",
+    )
+}
+
+/// Where to go after signing in. Only a path on this site is followed; anything
+/// else (`http://evil.example/`, `//evil.example`, `/\evil.example`) goes to
+/// `/index`. Flask checks `urlsplit(next).netloc == ''`, which lets `/\evil`
+/// through: browsers read it as `//evil`.
+pub fn safe_next(next: Option<&str>) -> Redirect {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && Origin::parse(path).is_ok() =>
+        {
+            Redirect::to(path.to_owned())
+        }
+        _ => Redirect::to(uri!(crate::routes::index)),
+    }
+}

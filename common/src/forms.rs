@@ -1,0 +1,182 @@
+//! The forms of app/forms.py, with WTForms' validators and messages.
+//!
+//! Every field defaults to empty, so a missing field is "This field is required."
+//! on the page (as in WTForms) rather than a bare 422. The checks are plain
+//! functions: the form is re-rendered with its `errors` when any fails.
+
+use std::collections::BTreeMap;
+
+use rocket::FromForm;
+use serde::Serialize;
+use sqlx::SqliteConnection;
+
+use crate::csrf::CsrfField;
+use crate::models::User;
+
+/// Error messages by field name: `errors.username` in a template.
+#[derive(Debug, Default, Serialize)]
+pub struct FieldErrors(BTreeMap<&'static str, Vec<String>>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_default().push(message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> &[String] {
+        self.0.get(field).map_or(&[], Vec::as_slice)
+    }
+
+    /// WTForms' `DataRequired()`. Returns whether the field has data, because
+    /// like WTForms the remaining checks of an empty field are skipped.
+    pub fn required(&mut self, field: &'static str, value: &str) -> bool {
+        let present = !value.trim().is_empty();
+        if !present {
+            self.add(field, "This field is required.");
+        }
+        present
+    }
+
+    /// WTForms' `Length(min, max)`, counted in characters as Python does.
+    pub fn length(&mut self, field: &'static str, value: &str, min: usize, max: usize) {
+        let count = value.chars().count();
+        if count < min || count > max {
+            self.add(
+                field,
+                format!("Field must be between {min} and {max} characters long."),
+            );
+        }
+    }
+}
+
+pub const USERNAME_TAKEN: &str = "Please use a different username.";
+pub const EMAIL_TAKEN: &str = "Please use a different email address.";
+
+/// The column sizes of the `user` table. WTForms doesn't check them (SQLite
+/// would store a longer name anyway); our table does, so the forms must too.
+pub const USERNAME_MAX: usize = 64;
+pub const EMAIL_MAX: usize = 120;
+pub const ABOUT_ME_MAX: usize = 140;
+
+#[derive(Debug, FromForm, Serialize)]
+pub struct LoginForm {
+    #[field(default = String::new())]
+    pub username: String,
+    #[field(default = String::new())]
+    #[serde(skip)]
+    pub password: String,
+    pub remember_me: bool,
+    #[field(default = String::new())]
+    #[serde(skip)]
+    pub csrf_token: String,
+}
+
+impl LoginForm {
+    pub fn validate(&self) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        errors.required("username", &self.username);
+        errors.required("password", &self.password);
+        errors
+    }
+}
+
+#[derive(Debug, FromForm, Serialize)]
+pub struct RegistrationForm {
+    #[field(default = String::new())]
+    pub username: String,
+    #[field(default = String::new())]
+    pub email: String,
+    #[field(default = String::new())]
+    #[serde(skip)]
+    pub password: String,
+    #[field(default = String::new())]
+    #[serde(skip)]
+    pub password2: String,
+    #[field(default = String::new())]
+    #[serde(skip)]
+    pub csrf_token: String,
+}
+
+impl RegistrationForm {
+    /// The field checks, then `validate_username` and `validate_email`, which ask
+    /// the database.
+    pub async fn validate(&self, db: &mut SqliteConnection) -> sqlx::Result<FieldErrors> {
+        let mut errors = FieldErrors::default();
+        if errors.required("username", &self.username) {
+            errors.length("username", &self.username, 1, USERNAME_MAX);
+            if User::username_taken(&mut *db, &self.username).await? {
+                errors.add("username", USERNAME_TAKEN);
+            }
+        }
+        if errors.required("email", &self.email) {
+            if !looks_like_email(&self.email) || self.email.chars().count() > EMAIL_MAX {
+                errors.add("email", "Invalid email address.");
+            } else if User::email_taken(&mut *db, &self.email).await? {
+                errors.add("email", EMAIL_TAKEN);
+            }
+        }
+        errors.required("password", &self.password);
+        if errors.required("password2", &self.password2) && self.password2 != self.password {
+            errors.add("password2", "Field must be equal to password.");
+        }
+        Ok(errors)
+    }
+}
+
+/// The shape WTForms' `Email()` accepts: one `@`, something before it, and a
+/// dotted domain after it, with no spaces. Deliverability is not checked.
+fn looks_like_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && !email.chars().any(char::is_whitespace)
+        && domain.contains('.')
+        && domain.split('.').all(|label| !label.is_empty())
+}
+
+#[derive(Debug, FromForm, Serialize)]
+pub struct EditProfileForm {
+    #[field(default = String::new())]
+    pub username: String,
+    #[field(default = String::new())]
+    pub about_me: String,
+    #[field(default = String::new())]
+    #[serde(skip)]
+    pub csrf_token: String,
+}
+
+impl EditProfileForm {
+    /// Chapter 6's form: the field checks only. Nothing asks whether the new
+    /// username is taken, which is the bug chapter 7 fixes in its last step.
+    pub fn validate(&self) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        if errors.required("username", &self.username) {
+            errors.length("username", &self.username, 1, USERNAME_MAX);
+        }
+        errors.length("about_me", &self.about_me, 0, ABOUT_ME_MAX);
+        errors
+    }
+}
+
+impl CsrfField for LoginForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl CsrfField for RegistrationForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl CsrfField for EditProfileForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}

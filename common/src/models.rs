@@ -1,0 +1,133 @@
+//! The `user` table, as app/models.py defines it, and the queries the routes need.
+
+use md5::{Digest, Md5};
+use serde::{Serialize, Serializer};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub about_me: Option<String>,
+    /// UTC, stored without an offset the way SQLAlchemy stores `datetime` in SQLite.
+    #[serde(serialize_with = "as_python_datetime")]
+    pub last_seen: Option<PrimitiveDateTime>,
+}
+
+const COLUMNS: &str = "id, username, email, password_hash, about_me, last_seen";
+
+impl User {
+    /// `User.avatar(size)`: the Gravatar identicon for the lowercased email.
+    pub fn avatar(email: &str, size: u32) -> String {
+        let digest = Md5::digest(email.to_lowercase().as_bytes());
+        format!("https://www.gravatar.com/avatar/{digest:x}?d=identicon&s={size}")
+    }
+
+    pub async fn find_by_username(
+        db: impl SqliteExecutor<'_>,
+        username: &str,
+    ) -> sqlx::Result<Option<User>> {
+        sqlx::query_as(&format!(
+            r#"SELECT {COLUMNS} FROM "user" WHERE username = ?"#
+        ))
+        .bind(username)
+        .fetch_optional(db)
+        .await
+    }
+
+    pub async fn username_taken(db: impl SqliteExecutor<'_>, username: &str) -> sqlx::Result<bool> {
+        exists(db, r#"SELECT 1 FROM "user" WHERE username = ?"#, username).await
+    }
+
+    pub async fn email_taken(db: impl SqliteExecutor<'_>, email: &str) -> sqlx::Result<bool> {
+        exists(db, r#"SELECT 1 FROM "user" WHERE email = ?"#, email).await
+    }
+
+    pub async fn insert(
+        db: impl SqliteExecutor<'_>,
+        username: &str,
+        email: &str,
+        password_hash: &str,
+    ) -> sqlx::Result<i64> {
+        let row: (i64,) = sqlx::query_as(
+            r#"INSERT INTO "user" (username, email, password_hash, last_seen)
+               VALUES (?, ?, ?, ?) RETURNING id"#,
+        )
+        .bind(username)
+        .bind(email)
+        .bind(password_hash)
+        .bind(now())
+        .fetch_one(db)
+        .await?;
+        Ok(row.0)
+    }
+
+    /// Flask's `before_request` sets `current_user.last_seen` and commits. Doing
+    /// the update and the load in one statement keeps it to a single query per
+    /// signed-in request. `None` means the user no longer exists.
+    pub async fn load_and_touch(
+        db: impl SqliteExecutor<'_>,
+        id: i64,
+    ) -> sqlx::Result<Option<User>> {
+        sqlx::query_as(&format!(
+            r#"UPDATE "user" SET last_seen = ? WHERE id = ? RETURNING {COLUMNS}"#
+        ))
+        .bind(now())
+        .bind(id)
+        .fetch_optional(db)
+        .await
+    }
+
+    /// Saves the edit-profile form. Two statements on one connection: run them in a
+    /// transaction, and a failure in the second undoes the first (step 2 shows it).
+    pub async fn update_profile(
+        tx: &mut SqliteConnection,
+        id: i64,
+        username: &str,
+        about_me: &str,
+    ) -> sqlx::Result<()> {
+        sqlx::query(r#"UPDATE "user" SET about_me = ? WHERE id = ?"#)
+            .bind(about_me)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(r#"UPDATE "user" SET username = ? WHERE id = ?"#)
+            .bind(username)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn exists(db: impl SqliteExecutor<'_>, sql: &str, value: &str) -> sqlx::Result<bool> {
+    Ok(sqlx::query(sql)
+        .bind(value)
+        .fetch_optional(db)
+        .await?
+        .is_some())
+}
+
+fn now() -> PrimitiveDateTime {
+    let now = OffsetDateTime::now_utc();
+    PrimitiveDateTime::new(now.date(), now.time())
+}
+
+/// Shown as Python prints a naive `datetime`: `2026-11-25 13:05:42.123456`.
+fn as_python_datetime<S: Serializer>(
+    value: &Option<PrimitiveDateTime>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]"
+    );
+    match value.map(|when| when.format(&format)) {
+        Some(Ok(text)) => serializer.serialize_some(&text),
+        Some(Err(error)) => Err(serde::ser::Error::custom(error)),
+        None => serializer.serialize_none(),
+    }
+}

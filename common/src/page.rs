@@ -1,0 +1,64 @@
+//! What every page shares: base.html's navigation (who is signed in) and its
+//! flashed messages. Handlers and catchers take a [`Page`] and render through it.
+
+use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::models::User;
+
+#[derive(Debug)]
+pub struct Page<'r> {
+    current_user: Option<&'r User>,
+    flash: Option<String>,
+}
+
+/// The context base.html sees: the page's own fields plus the shared ones.
+#[derive(Serialize)]
+struct Layout<'a, C> {
+    current_user: Option<&'a User>,
+    flash: Option<String>,
+    #[serde(flatten)]
+    page: C,
+}
+
+impl<'r> Page<'r> {
+    /// Who is signed in, if anyone.
+    pub fn current_user(&self) -> Option<&'r User> {
+        self.current_user
+    }
+
+    /// `render_template(name, **context)`.
+    pub fn render(self, name: &'static str, context: impl Serialize) -> Template {
+        Template::render(
+            name,
+            Layout {
+                current_user: self.current_user,
+                flash: self.flash,
+                page: context,
+            },
+        )
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Page<'r> {
+    type Error = &'r AppError;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let CurrentUser(current_user) = rocket::outcome::try_outcome!(req.guard().await);
+        // `get_flashed_messages()`: reading the message removes it.
+        let flash = req
+            .guard::<Option<FlashMessage<'_>>>()
+            .await
+            .succeeded()
+            .flatten()
+            .map(|flash| flash.message().to_owned());
+        Outcome::Success(Page {
+            current_user,
+            flash,
+        })
+    }
+}
