@@ -98,8 +98,9 @@ impl<'r> FromRequest<'r> for &'r User {
 #[catch(401)]
 pub fn login_required(req: &Request<'_>) -> Flash<Redirect> {
     let next = req.uri().to_string();
-    Flash::warning(
+    Flash::new(
         Redirect::to(uri!(crate::routes::login(next = Some(next.as_str())))),
+        "message",
         "Please log in to access this page.",
     )
 }

@@ -68,13 +68,19 @@ pub struct LoginForm {
     #[field(default = String::new())]
     #[serde(skip)]
     pub password: String,
-    pub remember_me: bool,
+    /// A checkbox: absent when unticked, `y` when ticked (WTForms' value).
+    pub remember_me: Option<String>,
     #[field(default = String::new())]
     #[serde(skip)]
     pub csrf_token: String,
 }
 
 impl LoginForm {
+    /// WTForms' `BooleanField`: any value but `false` or empty means ticked.
+    pub fn remember_me(&self) -> bool {
+        !matches!(self.remember_me.as_deref(), None | Some("" | "false"))
+    }
+
     pub fn validate(&self) -> FieldErrors {
         let mut errors = FieldErrors::default();
         errors.required("username", &self.username);

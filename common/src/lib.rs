@@ -12,6 +12,8 @@ pub mod models;
 pub mod page;
 pub mod routes;
 pub mod templates;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use rocket::{catchers, Build, Rocket};
 
@@ -21,9 +23,28 @@ pub use page::Page;
 
 /// The whole chapter-6 app, configured from Rocket.toml and `ROCKET_*` variables.
 pub fn app() -> Rocket<Build> {
-    rocket::build()
+    let rocket = rocket::build();
+    explain_missing_secret_key(&rocket);
+    rocket
         .attach(db::stage())
         .attach(templates::fairing())
         .mount("/", routes::routes())
         .register("/", catchers![auth::login_required])
+}
+
+/// Rocket refuses to start outside debug without a secret key (sessions would be
+/// forgeable otherwise), but its message doesn't say where the key goes.
+fn explain_missing_secret_key(rocket: &Rocket<Build>) {
+    let figment = rocket.figment();
+    let debug = figment.profile() == rocket::Config::DEBUG_PROFILE;
+    let missing = figment
+        .extract_inner::<rocket::config::SecretKey>("secret_key")
+        .map_or(true, |key| key.is_zero());
+    if !debug && missing {
+        eprintln!(
+            "The {} profile needs a secret key for its session cookies. Set one with\n  \
+             ROCKET_SECRET_KEY=$(openssl rand -base64 32)",
+            figment.profile()
+        );
+    }
 }

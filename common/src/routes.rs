@@ -128,7 +128,7 @@ pub async fn login(
             return Ok(flash(retry, "Invalid username or password"));
         }
     };
-    auth::log_in(cookies, user.id, form.remember_me);
+    auth::log_in(cookies, user.id, form.remember_me());
     Ok(FormReply::Redirect(safe_next(next)))
 }
 

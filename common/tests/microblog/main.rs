@@ -1,0 +1,13 @@
+//! The chapter-6 microblog, tested through its pages as a browser uses them.
+//! One test binary for the crate; each test has its own app and database file.
+
+mod auth;
+mod csrf;
+mod profile;
+mod register;
+
+use common::testing::TestApp;
+
+async fn app() -> TestApp {
+    TestApp::new(common::app()).await
+}
