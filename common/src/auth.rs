@@ -47,20 +47,24 @@ pub fn log_out(cookies: &CookieJar<'_>) {
 #[derive(Debug, Clone, Copy)]
 pub struct CurrentUser<'r>(pub Option<&'r User>);
 
+/// The request failed with an error that has been logged and recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct Reported;
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for CurrentUser<'r> {
-    type Error = &'r AppError;
+    type Error = Reported;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let loaded = req.local_cache_async(load_user(req)).await;
         match loaded {
             Ok(user) => Outcome::Success(CurrentUser(user.as_ref())),
-            Err(error) => Outcome::Error((Status::InternalServerError, error)),
+            Err(Reported) => Outcome::Error((Status::InternalServerError, Reported)),
         }
     }
 }
 
-async fn load_user(req: &Request<'_>) -> Result<Option<User>, AppError> {
+async fn load_user(req: &Request<'_>) -> Result<Option<User>, Reported> {
     let Some(id) = req
         .cookies()
         .get_private(SESSION_COOKIE)
@@ -72,9 +76,8 @@ async fn load_user(req: &Request<'_>) -> Result<Option<User>, AppError> {
         return Ok(None);
     };
     User::load_and_touch(&**db, id).await.map_err(|error| {
-        let error = AppError::from(error);
-        error.report(req);
-        error
+        AppError::from(error).report(req);
+        Reported
     })
 }
 
@@ -82,13 +85,13 @@ async fn load_user(req: &Request<'_>) -> Result<Option<User>, AppError> {
 /// which the [`login_required`] catcher turns into the redirect to `/login`.
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for &'r User {
-    type Error = Option<&'r AppError>;
+    type Error = Option<Reported>;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let current = try_outcome!(req
             .guard::<CurrentUser<'r>>()
             .await
-            .map_error(|(status, error)| (status, Some(error))));
+            .map_error(|(status, reported)| (status, Some(reported))));
         current.0.or_error((Status::Unauthorized, None))
     }
 }

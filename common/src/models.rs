@@ -53,17 +53,17 @@ impl User {
         email: &str,
         password_hash: &str,
     ) -> sqlx::Result<i64> {
-        let row: (i64,) = sqlx::query_as(
+        let done = sqlx::query(
             r#"INSERT INTO "user" (username, email, password_hash, last_seen)
-               VALUES (?, ?, ?, ?) RETURNING id"#,
+               VALUES (?, ?, ?, ?)"#,
         )
         .bind(username)
         .bind(email)
         .bind(password_hash)
         .bind(now())
-        .fetch_one(db)
+        .execute(db)
         .await?;
-        Ok(row.0)
+        Ok(done.last_insert_rowid())
     }
 
     /// Flask's `before_request` sets `current_user.last_seen` and commits. Doing

@@ -5,8 +5,7 @@ use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::auth::{CurrentUser, Reported};
 use crate::models::User;
 
 #[derive(Debug)]
@@ -45,7 +44,7 @@ impl<'r> Page<'r> {
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Page<'r> {
-    type Error = &'r AppError;
+    type Error = Reported;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let CurrentUser(current_user) = rocket::outcome::try_outcome!(req.guard().await);
