@@ -19,6 +19,17 @@ use crate::models::User;
 /// The password every helper-made user has.
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// `rocket` in the release profile (`ROCKET_PROFILE=release`), with a throwaway
+/// secret key.
+pub fn release(rocket: Rocket<Build>) -> Rocket<Build> {
+    let figment = rocket
+        .figment()
+        .clone()
+        .select(rocket::Config::RELEASE_PROFILE)
+        .merge(("secret_key", "aHNHbXJZdkhHWm9YdXhNZ3hQeGtVcWhlanNiR0R4dXk="));
+    rocket.configure(figment)
+}
+
 #[derive(Debug)]
 pub struct TestApp {
     pub client: Client,
@@ -114,6 +125,14 @@ pub struct Browser<'a> {
 impl Browser<'_> {
     pub async fn get(&self, uri: &str) -> Reply {
         self.send(self.app.client.get(uri.to_owned())).await
+    }
+
+    /// A GET with an extra header. The local client hands cookies to Rocket
+    /// directly, so a test that wants to see a `Cookie:` header sends one here.
+    pub async fn get_with_header(&self, uri: &str, name: &'static str, value: String) -> Reply {
+        let request = self.app.client.get(uri.to_owned());
+        self.send(request.header(rocket::http::Header::new(name, value)))
+            .await
     }
 
     /// Submits a form as the page's own form would, CSRF token included.

@@ -1,0 +1,45 @@
+//! Step 1: debug mode.
+//!
+//! Flask's `FLASK_DEBUG=1` turns an unhandled exception into Werkzeug's debugger
+//! page: the traceback with each frame's source, locked behind a PIN printed on
+//! the terminal. Rocket's debug profile (what `cargo run` uses) gets the same here.
+//! Outside debug nothing is added but the panic capture, which makes a handler's
+//! panic a logged error like any other.
+
+mod debugger;
+mod panics;
+mod report;
+
+use rocket::fairing::AdHoc;
+use rocket::{Build, Config, Rocket};
+
+pub use debugger::Debugger;
+
+/// `common::app()` plus debug mode.
+pub fn app() -> Rocket<Build> {
+    common::app().attach(debug_mode())
+}
+
+// ANCHOR: debug_mode
+/// Everything this step adds, as one fairing a later step's `app()` inherits.
+pub fn debug_mode() -> AdHoc {
+    AdHoc::on_ignite("Debug mode", |rocket| async {
+        // Every profile: a panic in a handler is recorded as the request's
+        // failure and logged, just as an `AppError` is.
+        let rocket = rocket.attach(panics::fairing());
+        // `app.debug` in Flask. Release never mounts the debugger at all.
+        if rocket.figment().profile() != Config::DEBUG_PROFILE {
+            return rocket;
+        }
+        let debugger = Debugger::new();
+        let pin_line = format!("Debugger PIN: {}", debugger.pin());
+        rocket
+            .manage(debugger)
+            .mount("/__debugger", debugger::routes())
+            .attach(debugger::DebugPage)
+            .attach(AdHoc::on_liftoff("Debugger PIN", |_| {
+                Box::pin(async move { println!("{pin_line}") })
+            }))
+    })
+}
+// ANCHOR_END: debug_mode
