@@ -8,7 +8,8 @@ use serde::Serialize;
 use crate::auth::{CurrentUser, Reported};
 use crate::models::User;
 
-#[derive(Debug)]
+/// The default is a signed-out visitor with no flashed message.
+#[derive(Debug, Default)]
 pub struct Page<'r> {
     current_user: Option<&'r User>,
     flash: Option<String>,

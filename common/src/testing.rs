@@ -135,9 +135,14 @@ impl Browser<'_> {
             .await
     }
 
+    /// The token this visitor's forms carry.
+    pub fn csrf_token(&self) -> String {
+        self.csrf_token.lock().expect("lock").clone()
+    }
+
     /// Submits a form as the page's own form would, CSRF token included.
     pub async fn post(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
-        let token = self.csrf_token.lock().expect("lock").clone();
+        let token = self.csrf_token();
         let mut fields = fields.to_vec();
         fields.push(("csrf_token", &token));
         self.post_raw(uri, &form_body(&fields)).await
