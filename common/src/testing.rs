@@ -232,3 +232,293 @@ impl Reply {
         self.set_cookies.iter().find(|cookie| cookie.name() == name)
     }
 }
+
+/// The real binary of a step, run as a learner runs it, in its own working
+/// directory, with its own port and database. Killed when dropped.
+#[derive(Debug)]
+pub struct ChildApp {
+    child: std::process::Child,
+    pub port: u16,
+    pub dir: TempDir,
+    output: std::sync::Arc<Mutex<String>>,
+}
+
+/// The repository's Rocket.toml, so a child in a temporary directory finds it.
+pub const ROCKET_TOML: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../Rocket.toml");
+
+impl ChildApp {
+    /// Starts `binary` with `env` on top of: the release profile and a secret
+    /// key (unless `env` says otherwise), a free port, and a fresh database. Waits
+    /// (bounded) until it accepts connections.
+    pub fn start(binary: &str, env: &[(&str, &str)]) -> ChildApp {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let port = free_port();
+        let db = dir.path().join("microblog.db");
+        let mut command = Command::new(binary);
+        command
+            .current_dir(dir.path())
+            .env("ROCKET_CONFIG", ROCKET_TOML)
+            .env("ROCKET_PROFILE", "release")
+            .env(
+                "ROCKET_SECRET_KEY",
+                "aHNHbXJZdkhHWm9YdXhNZ3hQeGtVcWhlanNiR0R4dXk=",
+            )
+            .env("ROCKET_PORT", port.to_string())
+            .env(
+                "ROCKET_DATABASES",
+                format!("{{microblog={{url=\"{}\"}}}}", db.display()),
+            )
+            .env("ROCKET_CLI_COLORS", "false")
+            .env_remove("MAIL_SERVER")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("the binary starts");
+        let output = std::sync::Arc::new(Mutex::new(String::new()));
+        let streams: [Box<dyn std::io::Read + Send>; 2] = [
+            Box::new(child.stdout.take().expect("stdout")),
+            Box::new(child.stderr.take().expect("stderr")),
+        ];
+        for stream in streams {
+            let output = output.clone();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stream)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    let mut output = output.lock().expect("lock");
+                    output.push_str(&line);
+                    output.push('\n');
+                }
+            });
+        }
+        let app = ChildApp {
+            child,
+            port,
+            dir,
+            output,
+        };
+        app.wait_for(
+            |app| std::net::TcpStream::connect(("127.0.0.1", app.port)).is_ok(),
+            "the server to listen",
+        );
+        app
+    }
+
+    /// Everything the process printed so far, stdout and stderr.
+    pub fn output(&self) -> String {
+        self.output.lock().expect("lock").clone()
+    }
+
+    /// Polls `ready` until it holds: at most 30 seconds, then the test fails.
+    pub fn wait_for(&self, ready: impl Fn(&Self) -> bool, what: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !ready(self) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}; output so far:\n{}",
+                self.output()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    pub fn client(&self) -> HttpClient {
+        HttpClient::new(self.port)
+    }
+
+    /// Sends SIGTERM, as `kill` or a service manager would, and waits (bounded)
+    /// for a graceful exit. Returns whether the exit was clean.
+    pub fn terminate(&mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(sent, "kill -TERM {pid}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the child's status") {
+                // The output threads finish once the pipes close.
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                return status.success();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no exit after SIGTERM"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Registers `username` (password [`PASSWORD`]) and returns a client signed in as them.
+    pub fn signed_in(&self, username: &str) -> HttpClient {
+        let client = self.client();
+        let email = format!("{username}@example.com");
+        let reply = client.submit(
+            "/register",
+            &[
+                ("username", username),
+                ("email", &email),
+                ("password", PASSWORD),
+                ("password2", PASSWORD),
+            ],
+        );
+        assert_eq!(reply.status, 303, "registering {username}: {}", reply.body);
+        let reply = client.submit("/login", &[("username", username), ("password", PASSWORD)]);
+        assert_eq!(reply.status, 303, "signing in {username}");
+        client
+    }
+}
+
+impl Drop for ChildApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+/// A small HTTP/1.1 client over a real TCP connection, with a cookie jar: enough
+/// to drive a step's real binary the way a browser would.
+#[derive(Debug)]
+pub struct HttpClient {
+    port: u16,
+    cookies: Mutex<Vec<(String, String)>>,
+}
+
+/// A response from [`HttpClient`].
+#[derive(Debug)]
+pub struct HttpReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl HttpClient {
+    pub fn new(port: u16) -> Self {
+        HttpClient {
+            port,
+            cookies: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> HttpReply {
+        self.send("GET", path, None)
+    }
+
+    /// GETs the form at `path` for its CSRF token, then posts `fields` to it.
+    pub fn submit(&self, path: &str, fields: &[(&str, &str)]) -> HttpReply {
+        let form_page = if path == "/edit_profile" {
+            path
+        } else {
+            "/login"
+        };
+        let page = self.get(form_page);
+        let marker = r#"name="csrf_token" type="hidden" value=""#;
+        let token = page
+            .body
+            .find(marker)
+            .map(|start| &page.body[start + marker.len()..])
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        let mut fields = fields.to_vec();
+        fields.push(("csrf_token", &token));
+        self.post(path, &form_body(&fields))
+    }
+
+    pub fn post(&self, path: &str, body: &str) -> HttpReply {
+        self.send("POST", path, Some(body))
+    }
+
+    fn send(&self, method: &str, path: &str, body: Option<&str>) -> HttpReply {
+        use std::io::{Read, Write};
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("a connection");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .expect("a read timeout");
+        let cookie_header = {
+            let cookies = self.cookies.lock().expect("lock");
+            cookies
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n",
+            self.port
+        );
+        if !cookie_header.is_empty() {
+            request.push_str(&format!("Cookie: {cookie_header}\r\n"));
+        }
+        if let Some(body) = body {
+            request.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        }
+        request.push_str("\r\n");
+        request.push_str(body.unwrap_or_default());
+        stream
+            .write_all(request.as_bytes())
+            .expect("the request is sent");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("the response");
+        let raw = String::from_utf8_lossy(&raw);
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|code| code.parse().ok())
+            .expect("a status line");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|line| line.split_once(": "))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        self.remember_cookies(&headers);
+        HttpReply {
+            status,
+            headers,
+            body: body.to_owned(),
+        }
+    }
+
+    fn remember_cookies(&self, headers: &[(String, String)]) {
+        let mut jar = self.cookies.lock().expect("lock");
+        for (_, value) in headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        {
+            let Ok(cookie) = Cookie::parse(value.clone()) else {
+                continue;
+            };
+            jar.retain(|(name, _)| name != cookie.name());
+            if !cookie.max_age().is_some_and(|age| age.is_zero()) {
+                jar.push((cookie.name().to_owned(), cookie.value().to_owned()));
+            }
+        }
+    }
+}

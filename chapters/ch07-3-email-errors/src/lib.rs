@@ -1,0 +1,46 @@
+//! Step 3: sending errors by email.
+//!
+//! Flask adds an `SMTPHandler` to `app.logger` when it is not in debug mode and
+//! `MAIL_SERVER` is set, so every ERROR record is mailed to `ADMINS`. The Rust
+//! counterpart is a `tracing` layer ([`mail::MailLayer`]) in the process's one
+//! subscriber, installed by [`init_logging`], and a fairing that starts the
+//! sender when the app lifts off.
+
+pub mod mail;
+pub mod sink;
+
+use rocket::{Build, Rocket};
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// Step 2's `app()` plus error mail.
+pub fn app() -> Rocket<Build> {
+    ch07_2_error_pages::app().attach(mail::fairing())
+}
+
+// ANCHOR: init_logging
+/// The process's subscriber: the terminal at INFO, plus the mail layer at
+/// ERROR (idle unless [`app`]'s fairing turns mail on). `init()` also routes
+/// Rocket's own `log` records into `tracing`, so "Handler ... panicked" is
+/// mailed too. The level filters also tell `log` and `tracing` not to build
+/// DEBUG and TRACE records at all, which keeps them off the request path.
+pub fn init_logging() {
+    tracing_subscriber::registry()
+        .with(terminal())
+        .with(mail::MailLayer.with_filter(LevelFilter::ERROR))
+        .init();
+}
+// ANCHOR_END: init_logging
+
+/// The terminal layer, for a later step's subscriber too.
+pub fn terminal<S>() -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_filter(LevelFilter::INFO)
+}

@@ -1,0 +1,348 @@
+//! Error mail: Flask's `SMTPHandler`, without its weaknesses.
+//!
+//! `SMTPHandler` sends from inside the failing request, so the visitor waits for
+//! the whole SMTP exchange (or its timeout), and every error is a mail. Here a
+//! `tracing` layer only puts the text on a bounded queue; a background task
+//! sends it with lettre's async SMTP client, at most `rate_limit` mails per
+//! `rate_window` seconds, and says in the next mail how many it left unsent.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rocket::figment::Figment;
+use rocket::tokio::sync::mpsc;
+use rocket::tokio::task::JoinHandle;
+use serde::Deserialize;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+
+/// The mail settings: `[default.mail]` in Rocket.toml (or `ROCKET_MAIL`), then
+/// config.py's own environment variables on top.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MailConfig {
+    /// `MAIL_SERVER`. No server, no mail.
+    #[serde(default)]
+    pub server: Option<String>,
+    /// `MAIL_PORT`.
+    pub port: u16,
+    /// `MAIL_USE_TLS`: STARTTLS after connecting.
+    #[serde(default)]
+    pub use_tls: bool,
+    /// `MAIL_USE_SSL`: TLS from the first byte (port 465), which SMTPHandler can't do.
+    #[serde(default)]
+    pub use_ssl: bool,
+    /// `MAIL_USERNAME` and `MAIL_PASSWORD`: sent when either is set.
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// `ADMINS`, comma-separated in the environment.
+    pub admins: Vec<String>,
+    /// At most this many mails per `rate_window` seconds.
+    pub rate_limit: usize,
+    pub rate_window: u64,
+    /// Errors waiting to be mailed; more than this are dropped (and counted).
+    pub queue: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the [mail] settings are incomplete or invalid: {0}")]
+    Settings(#[from] rocket::figment::Error),
+    #[error("MAIL_PORT must be a port number (1-65535), not {0:?}")]
+    Port(String),
+    #[error("{0:?} is not an email address (check ADMINS and MAIL_SERVER)")]
+    Address(String),
+    #[error("cannot set up the SMTP connection to {server}: {source}")]
+    Transport {
+        server: String,
+        source: lettre::transport::smtp::Error,
+    },
+}
+
+impl MailConfig {
+    /// The settings for `figment`, with the environment read as config.py reads it.
+    pub fn from_figment(figment: &Figment) -> Result<MailConfig, ConfigError> {
+        let mut config: MailConfig = figment.extract_inner("mail")?;
+        let var = |name: &str| std::env::var(name).ok();
+        if let Some(server) = var("MAIL_SERVER").filter(|server| !server.is_empty()) {
+            config.server = Some(server);
+        }
+        if let Some(port) = var("MAIL_PORT").filter(|port| !port.is_empty()) {
+            config.port = match port.parse() {
+                Ok(0) | Err(_) => return Err(ConfigError::Port(port)),
+                Ok(port) => port,
+            };
+        }
+        // `os.environ.get('MAIL_USE_TLS') is not None`: set at all means on.
+        config.use_tls |= std::env::var_os("MAIL_USE_TLS").is_some();
+        config.use_ssl |= std::env::var_os("MAIL_USE_SSL").is_some();
+        config.username = var("MAIL_USERNAME").or(config.username);
+        config.password = var("MAIL_PASSWORD").or(config.password);
+        if let Some(admins) = var("ADMINS") {
+            config.admins = admins
+                .split(',')
+                .map(str::trim)
+                .filter(|admin| !admin.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        Ok(config)
+    }
+
+    /// The ready-to-send parts, or `None` when there is no `MAIL_SERVER`.
+    fn mailer(&self) -> Result<Option<Mailer>, ConfigError> {
+        let Some(server) = self.server.clone() else {
+            return Ok(None);
+        };
+        let from = mailbox(&format!("no-reply@{server}"))?;
+        let to = self
+            .admins
+            .iter()
+            .map(|admin| mailbox(admin))
+            .collect::<Result<_, _>>()?;
+        let transport_error = |source| ConfigError::Transport {
+            server: server.clone(),
+            source,
+        };
+        type Smtp = AsyncSmtpTransport<Tokio1Executor>;
+        let mut builder = if self.use_ssl {
+            Smtp::relay(&server).map_err(transport_error)?
+        } else if self.use_tls {
+            Smtp::starttls_relay(&server).map_err(transport_error)?
+        } else {
+            Smtp::builder_dangerous(&server)
+        };
+        builder = builder
+            .port(self.port)
+            // A hung server holds up the mail queue (never a request) this long.
+            .timeout(Some(Duration::from_secs(10)));
+        if self.username.is_some() || self.password.is_some() {
+            builder = builder.credentials(Credentials::new(
+                self.username.clone().unwrap_or_default(),
+                self.password.clone().unwrap_or_default(),
+            ));
+        }
+        Ok(Some(Mailer {
+            transport: builder.build(),
+            from,
+            to,
+            limit: RateLimit::new(self.rate_limit, Duration::from_secs(self.rate_window)),
+        }))
+    }
+}
+
+fn mailbox(address: &str) -> Result<Mailbox, ConfigError> {
+    address
+        .parse()
+        .map_err(|_| ConfigError::Address(address.to_owned()))
+}
+
+/// Errors not mailed yet: dropped from a full queue, or over the rate limit.
+static UNSENT: AtomicU64 = AtomicU64::new(0);
+/// The queue's sending end, there while mail is on. The layer is installed
+/// before Rocket starts; the queue exists from liftoff to shutdown.
+static QUEUE: Mutex<Option<mpsc::Sender<String>>> = Mutex::new(None);
+
+// ANCHOR: layer
+/// The `tracing` layer: `mail_handler.setLevel(logging.ERROR)`. It never
+/// blocks: a full queue drops the event and counts it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MailLayer;
+
+impl<S: Subscriber> Layer<S> for MailLayer {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        if *event.metadata().level() != Level::ERROR {
+            return;
+        }
+        let Ok(queue) = QUEUE.lock() else { return };
+        let Some(queue) = queue.as_ref() else { return };
+        let mut text = EventText::default();
+        event.record(&mut text);
+        if queue.try_send(text.0).is_err() {
+            UNSENT.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+// ANCHOR_END: layer
+
+/// An event's message followed by its other fields, as `key=value`.
+#[derive(Default)]
+struct EventText(String);
+
+impl Visit for EventText {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let message = format!("{value:?}");
+            self.0.insert_str(0, &message);
+        } else {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.0.insert_str(0, value);
+        } else {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+    }
+}
+
+/// At most `limit` sends in any `window`.
+#[derive(Debug)]
+struct RateLimit {
+    limit: usize,
+    window: Duration,
+    sent: VecDeque<Instant>,
+}
+
+impl RateLimit {
+    fn new(limit: usize, window: Duration) -> Self {
+        RateLimit {
+            limit,
+            window,
+            sent: VecDeque::new(),
+        }
+    }
+
+    fn allow(&mut self, now: Instant) -> bool {
+        while self
+            .sent
+            .front()
+            .is_some_and(|&sent| now.duration_since(sent) >= self.window)
+        {
+            self.sent.pop_front();
+        }
+        if self.sent.len() < self.limit {
+            self.sent.push_back(now);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    to: Vec<Mailbox>,
+    limit: RateLimit,
+}
+
+impl Mailer {
+    /// Sends each queued error until the queue is closed (at shutdown) and
+    /// empty, then one last mail with the count of errors it never mailed.
+    async fn run(mut self, mut queue: mpsc::Receiver<String>) {
+        while let Some(text) = queue.recv().await {
+            if self.limit.allow(Instant::now()) {
+                self.deliver(text).await;
+            } else {
+                UNSENT.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        if UNSENT.load(Ordering::Relaxed) > 0 {
+            self.deliver("Microblog is shutting down.".to_owned()).await;
+        }
+    }
+
+    async fn deliver(&self, text: String) {
+        let unsent = UNSENT.swap(0, Ordering::Relaxed);
+        if let Err(error) = self.send(text, unsent).await {
+            UNSENT.fetch_add(unsent, Ordering::Relaxed);
+            // stderr, not `tracing::error!`: an error about error mail must not
+            // become another error mail.
+            eprintln!("Error mail not sent: {error}");
+        }
+    }
+
+    async fn send(&self, mut body: String, unsent: u64) -> Result<(), Box<dyn std::error::Error>> {
+        if unsent > 0 {
+            let _ = write!(
+                body,
+                "\n\n{unsent} more error(s) were not mailed: over the limit of {} per {} s, or the queue was full. See the log.",
+                self.limit.limit,
+                self.limit.window.as_secs()
+            );
+        }
+        let mut message = Message::builder()
+            .from(self.from.clone())
+            .subject("Microblog Failure")
+            .header(ContentType::TEXT_PLAIN);
+        for admin in &self.to {
+            message = message.to(admin.clone());
+        }
+        self.transport.send(message.body(body)?).await?;
+        Ok(())
+    }
+}
+
+/// What `app()` attaches: outside debug and with `MAIL_SERVER` set, it opens
+/// the queue at liftoff and starts the sender; at shutdown it closes the queue
+/// and waits (bounded) for the queued mails to go out.
+pub fn fairing() -> rocket::fairing::AdHoc {
+    use rocket::fairing::AdHoc;
+    AdHoc::try_on_ignite("Error mail", |rocket| async {
+        if rocket.figment().profile() == rocket::Config::DEBUG_PROFILE {
+            return Ok(rocket);
+        }
+        let mailer = match MailConfig::from_figment(rocket.figment()).and_then(|config| {
+            let mailer = config.mailer()?;
+            Ok(mailer.map(|mailer| (mailer, config)))
+        }) {
+            Ok(Some(mailer)) => mailer,
+            Ok(None) => return Ok(rocket),
+            Err(error) => {
+                eprintln!("Error mail: {error}");
+                return Err(rocket);
+            }
+        };
+        let sender = Mutex::new(None::<JoinHandle<()>>);
+        let sender = std::sync::Arc::new(sender);
+        let on_shutdown = sender.clone();
+        Ok(rocket
+            .attach(AdHoc::on_liftoff("Error mail: start", move |_| {
+                Box::pin(async move {
+                    let (mailer, config) = mailer;
+                    let (queue, receiver) = mpsc::channel(config.queue.max(1));
+                    if let Ok(mut slot) = QUEUE.lock() {
+                        *slot = Some(queue);
+                    }
+                    let task = rocket::tokio::spawn(mailer.run(receiver));
+                    if let Ok(mut slot) = sender.lock() {
+                        *slot = Some(task);
+                    }
+                    println!(
+                        "Error mail: on, to {} via {}:{}",
+                        config.admins.join(", "),
+                        config.server.as_deref().unwrap_or_default(),
+                        config.port
+                    );
+                })
+            }))
+            .attach(AdHoc::on_shutdown("Error mail: flush", move |_| {
+                Box::pin(async move {
+                    // Dropping the sending end lets the task finish the queue.
+                    if let Ok(mut slot) = QUEUE.lock() {
+                        slot.take();
+                    }
+                    let task = on_shutdown.lock().ok().and_then(|mut slot| slot.take());
+                    if let Some(task) = task {
+                        let waited =
+                            rocket::tokio::time::timeout(Duration::from_secs(15), task).await;
+                        if waited.is_err() {
+                            eprintln!("Error mail: gave up on unsent mail at shutdown");
+                        }
+                    }
+                })
+            })))
+    })
+}

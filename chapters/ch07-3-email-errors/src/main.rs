@@ -1,0 +1,8 @@
+//! `cargo run -p ch07-3-email-errors`: the microblog, mailing its errors when
+//! run in the release profile with `MAIL_SERVER` set.
+
+#[rocket::launch]
+fn rocket() -> _ {
+    ch07_3_email_errors::init_logging();
+    ch07_3_email_errors::app()
+}

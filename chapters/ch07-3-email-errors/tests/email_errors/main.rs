@@ -1,0 +1,237 @@
+//! Step 3: the real binary mails its errors to a real SMTP sink over loopback.
+
+use std::io::{ErrorKind, Read};
+use std::net::TcpListener;
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
+
+use ch07_3_email_errors::sink::{Mail, MailSink};
+use common::testing::{free_port, ChildApp, HttpClient};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_ch07-3-email-errors");
+const WAIT: Duration = Duration::from_secs(30);
+
+fn start(mail_port: u16, env: &[(&str, &str)]) -> ChildApp {
+    let port = mail_port.to_string();
+    let mut all = vec![
+        ("MAIL_SERVER", "127.0.0.1"),
+        ("MAIL_PORT", port.as_str()),
+        ("ADMINS", "admin@example.com, ops@example.com"),
+    ];
+    all.extend_from_slice(env);
+    ChildApp::start(BINARY, &all)
+}
+
+/// John renames himself to susan's name: the chapter-6 bug, a 500.
+fn signed_in_john(app: &ChildApp) -> HttpClient {
+    app.signed_in("susan");
+    app.signed_in("john")
+}
+
+fn fail(john: &HttpClient) {
+    let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+    assert_eq!(reply.status, 500);
+    assert!(reply.body.contains("An unexpected error has occurred"));
+}
+
+fn sink() -> MailSink {
+    MailSink::start("127.0.0.1:0").expect("the sink listens")
+}
+
+fn all_mails(sink: &MailSink) -> Vec<Mail> {
+    sink.mails.try_iter().collect()
+}
+
+/// The body as sent is quoted-printable: `=` ends a wrapped line, `=XX` is a byte.
+fn decoded(mail: &Mail) -> String {
+    let body = mail
+        .data
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, body)| body);
+    let joined = body.replace("=\r\n", "");
+    let mut bytes = Vec::new();
+    let mut rest = joined.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        match (
+            byte,
+            tail.get(..2).and_then(|hex| std::str::from_utf8(hex).ok()),
+        ) {
+            (b'=', Some(hex)) if u8::from_str_radix(hex, 16).is_ok() => {
+                bytes.push(u8::from_str_radix(hex, 16).unwrap_or_default());
+                rest = &tail[2..];
+            }
+            _ => {
+                bytes.push(byte);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn in_release_a_failed_rename_mails_exactly_one_report_to_the_admins() {
+    let sink = sink();
+    let mut app = start(sink.addr.port(), &[]);
+    assert!(app
+        .output()
+        .contains("Error mail: on, to admin@example.com, ops@example.com"));
+
+    fail(&signed_in_john(&app));
+    let mail = sink.mails.recv_timeout(WAIT).expect("a mail");
+
+    assert_eq!(mail.from, "no-reply@127.0.0.1");
+    assert_eq!(mail.to, ["admin@example.com", "ops@example.com"]);
+    assert!(mail.data.contains("Subject: Microblog Failure\r\n"));
+    assert!(mail.data.contains("From: no-reply@127.0.0.1\r\n"));
+    let body = decoded(&mail);
+    assert!(body.contains("Exception on /edit_profile [POST]"), "{body}");
+    assert!(body.contains("UNIQUE constraint failed: user.username"));
+    assert!(
+        body.contains("common::routes::edit_profile"),
+        "the backtrace"
+    );
+
+    // A graceful stop sends whatever is queued: after it, nothing more came.
+    assert!(app.terminate());
+    assert!(all_mails(&sink).is_empty());
+}
+
+#[test]
+fn the_debug_profile_sends_no_mail() {
+    let sink = sink();
+    let mut app = start(sink.addr.port(), &[("ROCKET_PROFILE", "debug")]);
+    let john = signed_in_john(&app);
+    let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+    assert_eq!(reply.status, 500);
+    assert!(reply.body.contains("Debugger"), "the debug page");
+
+    assert!(app.terminate());
+    assert!(!app.output().contains("Error mail: on"));
+    assert!(all_mails(&sink).is_empty());
+}
+
+#[test]
+fn without_mail_server_there_is_no_mail() {
+    let sink = sink();
+    let mut app = start(sink.addr.port(), &[("MAIL_SERVER", "")]);
+    fail(&signed_in_john(&app));
+
+    assert!(app.terminate());
+    assert!(!app.output().contains("Error mail: on"));
+    assert!(all_mails(&sink).is_empty());
+}
+
+#[test]
+fn a_hung_mail_server_does_not_hold_up_responses() {
+    // Accepts connections and never says a word: not even the SMTP greeting.
+    let silent = TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let app = start(silent.local_addr().expect("its address").port(), &[]);
+    let john = signed_in_john(&app);
+
+    fail(&john);
+    let (mut held, _) = silent.accept().expect("the mailer connects");
+    // The mailer now waits for a greeting that never comes. Meanwhile:
+    fail(&john);
+    assert_eq!(john.get("/index").status, 200);
+
+    // The responses came while the mail server was still silent and the
+    // mailer still waiting on it: its connection is open, with nothing sent.
+    held.set_nonblocking(true).expect("non-blocking");
+    let mut buffer = [0; 16];
+    let still_waiting =
+        matches!(held.read(&mut buffer), Err(error) if error.kind() == ErrorKind::WouldBlock);
+    assert!(
+        still_waiting,
+        "the SMTP exchange had ended before the response"
+    );
+}
+
+#[test]
+fn a_closed_mail_port_is_reported_on_stderr_and_the_app_keeps_serving() {
+    let app = start(free_port(), &[]);
+    let john = signed_in_john(&app);
+
+    fail(&john);
+
+    app.wait_for(
+        |app| app.output().contains("Error mail not sent:"),
+        "the delivery failure",
+    );
+    assert_eq!(john.get("/index").status, 200);
+    fail(&john);
+    assert_eq!(john.get("/user/john").status, 200);
+}
+
+#[test]
+fn a_burst_of_errors_sends_at_most_the_limit_and_then_the_count_of_the_rest() {
+    let sink = sink();
+    let mut app = start(
+        sink.addr.port(),
+        &[("ROCKET_MAIL", "{rate_limit=3,rate_window=3600}")],
+    );
+    let john = signed_in_john(&app);
+
+    for _ in 0..50 {
+        fail(&john);
+    }
+    assert!(app.terminate());
+
+    let mails: Vec<String> = all_mails(&sink).iter().map(decoded).collect();
+    assert_eq!(mails.len(), 4, "3 reports, then the summary at shutdown");
+    for report in &mails[..3] {
+        assert!(report.contains("UNIQUE constraint failed"));
+    }
+    assert!(
+        mails[3].contains("47 more error(s) were not mailed"),
+        "{}",
+        mails[3]
+    );
+}
+
+#[test]
+fn the_mail_sink_binary_prints_what_the_app_sends() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let port = free_port();
+    let mut printer = Command::new(env!("CARGO_BIN_EXE_mail-sink"))
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("mail-sink starts");
+    let stdout = printer.stdout.take().expect("its stdout");
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = received.recv_timeout(WAIT).expect("the listening line");
+    assert!(first.contains("listening on 127.0.0.1:"), "{first}");
+
+    let app = start(port, &[]);
+    fail(&signed_in_john(&app));
+
+    let mut printed = Vec::new();
+    loop {
+        match received.recv_timeout(WAIT) {
+            Ok(line) if line.contains("END MESSAGE") => break,
+            Ok(line) => printed.push(line),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                panic!("no complete message; printed so far: {printed:#?}")
+            }
+        }
+    }
+    let _ = printer.kill();
+    let _ = printer.wait();
+    let printed = printed.join("\n");
+    assert!(printed.contains("---------- MESSAGE FOLLOWS ----------"));
+    assert!(printed.contains("Subject: Microblog Failure"));
+    assert!(printed.contains("X-RcptTo: admin@example.com, ops@example.com"));
+}
