@@ -56,7 +56,7 @@ pub struct MailConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("the [mail] settings are incomplete or invalid: {0}")]
-    Settings(#[from] rocket::figment::Error),
+    Settings(#[from] Box<rocket::figment::Error>),
     #[error("MAIL_PORT must be a port number (1-65535), not {0:?}")]
     Port(String),
     #[error("{0:?} is not an email address (check ADMINS and MAIL_SERVER)")]
@@ -71,7 +71,7 @@ pub enum ConfigError {
 impl MailConfig {
     /// The settings for `figment`, with the environment read as config.py reads it.
     pub fn from_figment(figment: &Figment) -> Result<MailConfig, ConfigError> {
-        let mut config: MailConfig = figment.extract_inner("mail")?;
+        let mut config: MailConfig = figment.extract_inner("mail").map_err(Box::new)?;
         let var = |name: &str| std::env::var(name).ok();
         if let Some(server) = var("MAIL_SERVER").filter(|server| !server.is_empty()) {
             config.server = Some(server);
