@@ -7,7 +7,7 @@
 
 use std::backtrace::Backtrace;
 use std::error::Error as _;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::OnceLock;
 
 use rocket::http::Status;
@@ -113,20 +113,108 @@ impl Failure {
             .join(": ")
     }
 
-    /// Logs the failure (in full, backtrace included) and keeps it for `req`.
+    /// Logs the failure, with the backtrace frames of this workspace's own code
+    /// (the rest is std, tokio and Rocket, and would be a hundred lines more),
+    /// and keeps it for `req`.
     pub fn record(self, req: &Request<'_>) {
+        let frames = self.frames();
+        let mut backtrace = String::new();
+        for frame in frames.iter().filter(|frame| frame.is_own_code()) {
+            let _ = write!(backtrace, "\n  {frame}");
+        }
+        let others = frames.iter().filter(|frame| !frame.is_own_code()).count();
+        let _ = write!(
+            backtrace,
+            "\n  ({others} more frames in std, tokio and Rocket)"
+        );
+        let location = self
+            .location
+            .as_deref()
+            .map(|at| format!(" at {at}"))
+            .unwrap_or_default();
         tracing::error!(
-            "Exception on {} [{}]: {}\n{}",
+            "Exception on {} [{}]: {}{location}{backtrace}",
             req.uri().path(),
             req.method(),
             self.with_causes(),
-            self.backtrace
         );
         let _ = req.local_cache(Recorded::default).0.set(self);
+    }
+
+    /// The backtrace, frame by frame. Backtraces are symbolized here, on first
+    /// use, not when captured.
+    pub fn frames(&self) -> Vec<Frame> {
+        Frame::parse(&self.backtrace.to_string())
     }
 
     /// The failure recorded for `req`, if it failed.
     pub fn of<'r>(req: &'r Request<'_>) -> Option<&'r Failure> {
         req.local_cache(Recorded::default).0.get()
+    }
+}
+
+/// One frame of a backtrace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub function: String,
+    /// The source file, as the compiler recorded it.
+    pub file: Option<String>,
+    pub line: Option<usize>,
+}
+
+impl Frame {
+    /// Reads std's printed backtrace, whose shape is stable:
+    ///
+    /// ```text
+    ///    7: common::routes::edit_profile::{{closure}}
+    ///              at ./common/src/routes.rs:262:5
+    /// ```
+    pub fn parse(printed: &str) -> Vec<Frame> {
+        let mut frames: Vec<Frame> = Vec::new();
+        for line in printed.lines().map(str::trim) {
+            if let Some(at) = line.strip_prefix("at ") {
+                if let Some(frame) = frames.last_mut() {
+                    // `path:line:column`; the path may hold colons, so split from the end.
+                    let mut parts = at.rsplitn(3, ':');
+                    let (_column, number, path) = (parts.next(), parts.next(), parts.next());
+                    match (path, number.map(str::parse)) {
+                        (Some(path), Some(Ok(number))) => {
+                            frame.file = Some(path.to_owned());
+                            frame.line = Some(number);
+                        }
+                        _ => frame.file = Some(at.to_owned()),
+                    }
+                }
+            } else if let Some((index, function)) = line.split_once(": ") {
+                if index.chars().all(|c| c.is_ascii_digit()) {
+                    frames.push(Frame {
+                        function: function.to_owned(),
+                        file: None,
+                        line: None,
+                    });
+                }
+            }
+        }
+        frames
+    }
+
+    /// Whether the frame is in this workspace's code, not in std (`/rustc/...`)
+    /// or a crate from the registry (`~/.cargo/registry/...`).
+    pub fn is_own_code(&self) -> bool {
+        self.file.as_deref().is_some_and(|file| {
+            !file.starts_with("/rustc/")
+                && !file.contains("/.cargo/")
+                && !file.contains("/rustlib/")
+        })
+    }
+}
+
+impl fmt::Display for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.function)?;
+        if let (Some(file), Some(line)) = (&self.file, self.line) {
+            write!(f, " at {file}:{line}")?;
+        }
+        Ok(())
     }
 }

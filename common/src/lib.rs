@@ -17,7 +17,7 @@ pub mod testing;
 
 use rocket::{catchers, Build, Rocket};
 
-pub use error::{AppError, Failure};
+pub use error::{AppError, Failure, Frame};
 pub use models::User;
 pub use page::Page;
 

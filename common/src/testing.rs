@@ -251,10 +251,15 @@ impl ChildApp {
     /// key (unless `env` says otherwise), a free port, and a fresh database. Waits
     /// (bounded) until it accepts connections.
     pub fn start(binary: &str, env: &[(&str, &str)]) -> ChildApp {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        Self::start_in(dir, binary, env)
+    }
+
+    /// [`ChildApp::start`] with `dir`, prepared by the test, as the working directory.
+    pub fn start_in(dir: TempDir, binary: &str, env: &[(&str, &str)]) -> ChildApp {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
 
-        let dir = tempfile::tempdir().expect("a temporary directory");
         let port = free_port();
         let db = dir.path().join("microblog.db");
         let mut command = Command::new(binary);

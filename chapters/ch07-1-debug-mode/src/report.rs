@@ -46,7 +46,7 @@ impl Report {
                 failure.message.clone(),
                 failure.causes.clone(),
                 failure.location.clone(),
-                frames(&failure.backtrace.to_string()),
+                failure.frames().into_iter().map(with_source).collect(),
             ),
             // A 500 with no recorded failure: a catcher or a guard answered 500
             // without an error to show.
@@ -84,49 +84,26 @@ fn mask(name: &str, value: &str) -> (String, String) {
     (name.to_owned(), shown)
 }
 
-/// Reads std's printed backtrace, which has a stable shape:
-///
-/// ```text
-///    7: common::routes::edit_profile::{{closure}}
-///              at ./common/src/routes.rs:262:5
-/// ```
-fn frames(printed: &str) -> Vec<Frame> {
-    let mut frames: Vec<Frame> = Vec::new();
-    for line in printed.lines() {
-        let line = line.trim();
-        if let Some(at) = line.strip_prefix("at ") {
-            if let Some(frame) = frames.last_mut() {
-                locate(frame, at);
-            }
-        } else if let Some((index, function)) = line.split_once(": ") {
-            if index.chars().all(|c| c.is_ascii_digit()) {
-                frames.push(Frame {
-                    function: function.to_owned(),
-                    file: None,
-                    line: None,
-                    source: Vec::new(),
-                });
-            }
-        }
-    }
-    frames
-}
-
-fn locate(frame: &mut Frame, at: &str) {
-    // `path:line:column`; the path itself may hold colons, so split from the end.
-    let mut parts = at.rsplitn(3, ':');
-    let (_column, line, path) = (parts.next(), parts.next(), parts.next());
-    let (Some(path), Some(Ok(line))) = (path, line.map(str::parse::<usize>)) else {
-        frame.file = Some(at.to_owned());
-        return;
-    };
-    frame.line = Some(line);
-    match own_source(Path::new(path)) {
-        Some((relative, absolute)) => {
-            frame.source = source_around(&absolute, line);
-            frame.file = Some(relative);
-        }
-        None => frame.file = Some(path.to_owned()),
+/// A frame from `common`'s parser, with the source lines around it when the
+/// file is one of this workspace's.
+fn with_source(frame: common::Frame) -> Frame {
+    let own = frame
+        .file
+        .as_deref()
+        .and_then(|file| own_source(Path::new(file)));
+    match (own, frame.line) {
+        (Some((relative, absolute)), Some(line)) => Frame {
+            function: frame.function,
+            file: Some(relative),
+            line: Some(line),
+            source: source_around(&absolute, line),
+        },
+        _ => Frame {
+            function: frame.function,
+            file: frame.file,
+            line: frame.line,
+            source: Vec::new(),
+        },
     }
 }
 

@@ -28,8 +28,16 @@ pub fn app() -> Rocket<Build> {
 pub fn init_logging() {
     tracing_subscriber::registry()
         .with(terminal())
-        .with(mail::MailLayer.with_filter(LevelFilter::ERROR))
+        .with(mail_layer())
         .init();
+}
+
+/// The mail layer, at `mail_handler.setLevel(logging.ERROR)`.
+pub fn mail_layer<S>() -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    mail::MailLayer.with_filter(LevelFilter::ERROR)
 }
 // ANCHOR_END: init_logging
 

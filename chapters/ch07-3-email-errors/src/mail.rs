@@ -167,6 +167,11 @@ impl<S: Subscriber> Layer<S> for MailLayer {
         let Some(queue) = queue.as_ref() else { return };
         let mut text = EventText::default();
         event.record(&mut text);
+        // Rocket logs every 404 at ERROR. A visitor's typo is not a failure
+        // of the app, and Flask doesn't mail 404s either.
+        if text.0.starts_with("No matching routes for ") {
+            return;
+        }
         if queue.try_send(text.0).is_err() {
             UNSENT.fetch_add(1, Ordering::Relaxed);
         }

@@ -1,0 +1,95 @@
+//! Step 4: logging to a file.
+//!
+//! Flask adds a `RotatingFileHandler('logs/microblog.log', maxBytes=10240,
+//! backupCount=10)` with the format
+//! `%(asctime)s %(levelname)s: %(message)s [in %(pathname)s:%(lineno)d]`, sets
+//! the level to INFO and logs "Microblog startup", all outside debug mode. Here
+//! the file is one more layer of the `tracing` subscriber. Rotation by size is
+//! `file-rotate`'s, and `tracing_appender::non_blocking` moves the writing to a
+//! thread of its own, so no request waits for the disk.
+
+mod python_format;
+
+use std::path::Path;
+
+use file_rotate::compression::Compression;
+use file_rotate::suffix::AppendCount;
+use file_rotate::{ContentLimit, FileRotate};
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::{Build, Config, Rocket};
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+
+pub use python_format::PythonFormat;
+
+/// Step 3's `app()` plus the startup line.
+pub fn app() -> Rocket<Build> {
+    ch07_3_email_errors::app().attach(AdHoc::on_liftoff("Startup line", |rocket| {
+        Box::pin(async move {
+            if rocket.figment().profile() != Config::DEBUG_PROFILE {
+                tracing::info!("Microblog startup");
+            }
+        })
+    }))
+}
+
+// ANCHOR: init_logging
+/// One subscriber for the whole process: the terminal, the file (outside
+/// debug) and the error mail. Keep the returned guard until the app has shut
+/// down; dropping it flushes the file.
+pub fn init_logging(figment: &Figment) -> Option<WorkerGuard> {
+    let (file, guard) = if figment.profile() == Config::DEBUG_PROFILE {
+        (None, None)
+    } else {
+        match log_file(Path::new("logs")) {
+            Ok((layer, guard)) => (Some(layer), Some(guard)),
+            // Flask would crash at `os.mkdir('logs')`; the app is more use running.
+            Err(error) => {
+                eprintln!("Not logging to logs/microblog.log: {error}");
+                (None, None)
+            }
+        }
+    };
+    tracing_subscriber::registry()
+        .with(ch07_3_email_errors::terminal())
+        .with(file)
+        .with(ch07_3_email_errors::mail_layer())
+        .init();
+    guard
+}
+
+/// The file layer: `logs/microblog.log`, INFO and up, in Python's format,
+/// rotated past 10240 bytes with 10 backups (`.1` the newest).
+pub fn log_file<S>(dir: &Path) -> std::io::Result<(impl Layer<S>, WorkerGuard)>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    let path = dir.join("microblog.log");
+    // `if not os.path.exists('logs'): os.mkdir('logs')`, and a first open to
+    // find out now, not at the first record, whether the file is writable.
+    std::fs::create_dir_all(dir)?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)?;
+    let file = FileRotate::new(
+        &path,
+        AppendCount::new(10),
+        ContentLimit::BytesSurpassed(10240),
+        Compression::None,
+        None,
+    );
+    // Lossless: when the writer thread falls 128k records behind, a request
+    // waits rather than a record going missing.
+    let (writer, guard) = NonBlockingBuilder::default().lossy(false).finish(file);
+    let layer = tracing_subscriber::fmt::layer()
+        .event_format(PythonFormat)
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_filter(LevelFilter::INFO);
+    Ok((layer, guard))
+}
+// ANCHOR_END: init_logging
