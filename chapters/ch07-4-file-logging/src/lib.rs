@@ -36,6 +36,15 @@ pub fn app() -> Rocket<Build> {
     }))
 }
 
+/// What `main` does: logging first (building the app would install Rocket's
+/// own logger), then the app until it shuts down, then the flush.
+pub async fn run(app: fn() -> Rocket<Build>) {
+    // The figment `app()` will read: Rocket.toml, then the environment.
+    let _flush_on_exit = init_logging(&rocket::Config::figment());
+    // As `#[launch]` does: a failed launch explains itself when dropped.
+    let _ = app().launch().await;
+}
+
 // ANCHOR: init_logging
 /// One subscriber for the whole process: the terminal, the file (outside
 /// debug) and the error mail. Keep the returned guard until the app has shut
