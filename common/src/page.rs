@@ -6,6 +6,8 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use crate::auth::{CurrentUser, Reported};
+use crate::csrf::CsrfToken;
+use crate::forms::FieldErrors;
 use crate::models::User;
 
 /// The default is a signed-out visitor with no flashed message.
@@ -41,6 +43,37 @@ impl<'r> Page<'r> {
             },
         )
     }
+}
+
+impl Page<'_> {
+    /// A page with a form: its values, its errors by field, and the CSRF token
+    /// for `hidden_tag`.
+    pub fn render_form(
+        self,
+        name: &'static str,
+        title: &str,
+        form: impl Serialize,
+        errors: FieldErrors,
+        csrf: &CsrfToken,
+    ) -> Template {
+        self.render(
+            name,
+            FormContext {
+                title,
+                form,
+                errors,
+                csrf_token: csrf.as_str(),
+            },
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct FormContext<'a, F> {
+    title: &'a str,
+    form: F,
+    errors: FieldErrors,
+    csrf_token: &'a str,
 }
 
 #[rocket::async_trait]

@@ -44,6 +44,12 @@ pub enum FormReply {
     Flash(Flash<Redirect>),
 }
 
+/// `redirect(url_for('index'))`, where a signed-in user is sent from the
+/// sign-in and registration pages.
+fn to_index() -> FormReply {
+    FormReply::Redirect(Redirect::to(uri!(index)))
+}
+
 /// `flash(message)` then `redirect(...)`. Flask's default category is "message".
 pub fn flash(to: Redirect, message: &str) -> FormReply {
     FormReply::Flash(Flash::new(to, "message", message))
@@ -84,22 +90,10 @@ pub fn index(_user: &User, page: Page<'_>) -> Template {
 #[get("/login")]
 pub fn login_page(page: Page<'_>, csrf: CsrfToken) -> FormReply {
     if page.current_user().is_some() {
-        return FormReply::Redirect(Redirect::to(uri!(index)));
+        return to_index();
     }
     let form = context! { username: "", remember_me: false };
-    FormReply::Page(render_login(page, form, FieldErrors::default(), &csrf))
-}
-
-fn render_login(
-    page: Page<'_>,
-    form: impl Serialize,
-    errors: FieldErrors,
-    csrf: &CsrfToken,
-) -> Template {
-    page.render(
-        "login",
-        context! { title: "Sign In", form, errors, csrf_token: csrf.as_str() },
-    )
+    FormReply::Page(page.render_form("login", "Sign In", form, FieldErrors::default(), &csrf))
 }
 
 #[post("/login?<next>", data = "<form>")]
@@ -112,12 +106,14 @@ pub async fn login(
     mut db: Connection<Db>,
 ) -> Result<FormReply, AppError> {
     if page.current_user().is_some() {
-        return Ok(FormReply::Redirect(Redirect::to(uri!(index))));
+        return Ok(to_index());
     }
     let CsrfForm(form) = form;
     let errors = form.validate();
     if !errors.is_empty() {
-        return Ok(FormReply::Page(render_login(page, form, errors, &csrf)));
+        return Ok(FormReply::Page(
+            page.render_form("login", "Sign In", form, errors, &csrf),
+        ));
     }
     let user = User::find_by_username(&mut **db, &form.username).await?;
     let user = match user {
@@ -154,22 +150,10 @@ pub fn logout(cookies: &CookieJar<'_>) -> Redirect {
 #[get("/register")]
 pub fn register_page(page: Page<'_>, csrf: CsrfToken) -> FormReply {
     if page.current_user().is_some() {
-        return FormReply::Redirect(Redirect::to(uri!(index)));
+        return to_index();
     }
     let form = context! { username: "", email: "" };
-    FormReply::Page(render_register(page, form, FieldErrors::default(), &csrf))
-}
-
-fn render_register(
-    page: Page<'_>,
-    form: impl Serialize,
-    errors: FieldErrors,
-    csrf: &CsrfToken,
-) -> Template {
-    page.render(
-        "register",
-        context! { title: "Register", form, errors, csrf_token: csrf.as_str() },
-    )
+    FormReply::Page(page.render_form("register", "Register", form, FieldErrors::default(), &csrf))
 }
 
 #[post("/register", data = "<form>")]
@@ -180,7 +164,7 @@ pub async fn register(
     mut db: Connection<Db>,
 ) -> Result<FormReply, AppError> {
     if page.current_user().is_some() {
-        return Ok(FormReply::Redirect(Redirect::to(uri!(index))));
+        return Ok(to_index());
     }
     let CsrfForm(form) = form;
     let mut errors = form.validate(&mut db).await?;
@@ -204,7 +188,9 @@ pub async fn register(
             },
         }
     }
-    Ok(FormReply::Page(render_register(page, form, errors, &csrf)))
+    Ok(FormReply::Page(
+        page.render_form("register", "Register", form, errors, &csrf),
+    ))
 }
 
 /// A unique column of the `user` table.
@@ -268,16 +254,14 @@ pub fn edit_profile_page(current_user: &User, page: Page<'_>, csrf: CsrfToken) -
     render_edit_profile(page, form, FieldErrors::default(), &csrf)
 }
 
+/// The edit-profile form, for this crate's handler and the one that replaces it.
 pub fn render_edit_profile(
     page: Page<'_>,
     form: impl Serialize,
     errors: FieldErrors,
     csrf: &CsrfToken,
 ) -> Template {
-    page.render(
-        "edit_profile",
-        context! { title: "Edit Profile", form, errors, csrf_token: csrf.as_str() },
-    )
+    page.render_form("edit_profile", "Edit Profile", form, errors, csrf)
 }
 
 /// Chapter 6's handler, bug included: nothing checks that the new username is
@@ -302,8 +286,13 @@ pub async fn edit_profile(
     let mut tx = db.begin().await?;
     User::update_profile(&mut tx, current_user.id, &form.username, &form.about_me).await?;
     tx.commit().await?;
-    Ok(flash(
+    Ok(profile_saved())
+}
+
+/// `flash('Your changes have been saved.')` and back to the form.
+pub fn profile_saved() -> FormReply {
+    flash(
         Redirect::to(uri!(edit_profile_page)),
         "Your changes have been saved.",
-    ))
+    )
 }

@@ -7,15 +7,14 @@
 //! the unique index has the last word, and its violation becomes the same form
 //! error.
 
-use rocket::response::Redirect;
-use rocket::{post, routes, uri, Build, Rocket};
+use rocket::{post, routes, Build, Rocket};
 use rocket_db_pools::Connection;
 use sqlx::Acquire;
 
 use common::csrf::{CsrfForm, CsrfToken};
 use common::db::Db;
 use common::forms::{EditProfileForm, USERNAME_TAKEN};
-use common::routes::{flash, render_edit_profile, unique_violation, Column, FormReply};
+use common::routes::{profile_saved, render_edit_profile, unique_violation, Column, FormReply};
 use common::{AppError, Page, User};
 
 /// Step 4's `app()` with the fixed handler mounted in front of chapter 6's.
@@ -48,10 +47,7 @@ pub async fn edit_profile(
         match User::update_profile(&mut tx, current_user.id, &form.username, &form.about_me).await {
             Ok(()) => {
                 tx.commit().await?;
-                return Ok(flash(
-                    Redirect::to(uri!(common::routes::edit_profile_page)),
-                    "Your changes have been saved.",
-                ));
+                return Ok(profile_saved());
             }
             // The race: the name was free at the check and taken by the write.
             // `tx` is dropped here, so the about_me write is rolled back too.
