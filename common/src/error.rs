@@ -32,6 +32,7 @@ pub struct AppError {
     backtrace: Backtrace,
 }
 
+// ANCHOR: capture
 impl<E: Into<ErrorKind>> From<E> for AppError {
     fn from(error: E) -> Self {
         AppError {
@@ -40,6 +41,7 @@ impl<E: Into<ErrorKind>> From<E> for AppError {
         }
     }
 }
+// ANCHOR_END: capture
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -77,6 +79,7 @@ impl AppError {
     }
 }
 
+// ANCHOR: responder
 impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         self.report(req);
@@ -85,6 +88,7 @@ impl<'r> Responder<'r, 'static> for AppError {
         Err(Status::InternalServerError)
     }
 }
+// ANCHOR_END: responder
 
 /// What made a request fail with a 500: an [`AppError`], or (from step 1 on) a
 /// panic. The first failure of a request is the one kept.

@@ -82,6 +82,7 @@ impl User {
         .await
     }
 
+    // ANCHOR: update_profile
     /// Saves the edit-profile form. Two statements on one connection: run them in a
     /// transaction, and a failure in the second undoes the first (step 2 shows it).
     pub async fn update_profile(
@@ -102,6 +103,7 @@ impl User {
             .await?;
         Ok(())
     }
+    // ANCHOR_END: update_profile
 }
 
 async fn exists(db: impl SqliteExecutor<'_>, sql: &str, value: &str) -> sqlx::Result<bool> {

@@ -200,6 +200,7 @@ pub enum Column {
     Email,
 }
 
+// ANCHOR: unique_violation
 /// Which unique index an INSERT or UPDATE ran into, if that is why it failed.
 pub fn unique_violation(error: &sqlx::Error) -> Option<Column> {
     let database_error = error.as_database_error()?;
@@ -216,6 +217,7 @@ pub fn unique_violation(error: &sqlx::Error) -> Option<Column> {
         None
     }
 }
+// ANCHOR_END: unique_violation
 
 #[get("/user/<username>")]
 pub async fn user(
@@ -264,6 +266,7 @@ pub fn render_edit_profile(
     page.render_form("edit_profile", "Edit Profile", form, errors, csrf)
 }
 
+// ANCHOR: edit_profile
 /// Chapter 6's handler, bug included: nothing checks that the new username is
 /// free, so taking someone else's hits the unique index and the request fails
 /// with a 500. Both writes run in one transaction, which is rolled back when it
@@ -288,6 +291,7 @@ pub async fn edit_profile(
     tx.commit().await?;
     Ok(profile_saved())
 }
+// ANCHOR_END: edit_profile
 
 /// `flash('Your changes have been saved.')` and back to the form.
 pub fn profile_saved() -> FormReply {

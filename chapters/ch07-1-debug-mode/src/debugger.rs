@@ -69,6 +69,7 @@ impl Debugger {
                 .is_some_and(|cookie| cookie.value() == self.session)
     }
 
+    // ANCHOR: try_pin
     /// Checks a PIN, in constant time. Once locked out, even the right PIN fails.
     fn try_pin(&self, pin: &str, cookies: &CookieJar<'_>) {
         if self.locked_out() {
@@ -85,6 +86,7 @@ impl Debugger {
             self.wrong_pins.fetch_add(1, Ordering::SeqCst);
         }
     }
+    // ANCHOR_END: try_pin
 
     fn keep(&self, report: Report) -> (u64, Arc<Report>) {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
@@ -172,6 +174,7 @@ fn failure(
     debugger.page(&metadata, cookies, id, &report)
 }
 
+// ANCHOR: debug_page
 /// Swaps the body of every 500 for the debug page. A response fairing rather
 /// than a catcher, so step 2 can register its own 500 catcher without a
 /// collision and the debug page still wins in the debug profile.
@@ -203,3 +206,4 @@ impl Fairing for DebugPage {
         }
     }
 }
+// ANCHOR_END: debug_page

@@ -31,6 +31,7 @@ fn runner() -> Runner {
 }
 const MAX_PENDING: usize = 64;
 
+// ANCHOR: panic_hook
 fn install_hook() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
@@ -42,6 +43,7 @@ fn install_hook() {
         }));
     });
 }
+// ANCHOR_END: panic_hook
 
 fn keep(info: &PanicHookInfo<'_>) {
     let message = info

@@ -68,6 +68,7 @@ impl Report {
     }
 }
 
+// ANCHOR: mask
 /// Cookie values are secrets (the session!), so only their names are shown.
 fn mask(name: &str, value: &str) -> (String, String) {
     let shown = if name.eq_ignore_ascii_case("cookie") {
@@ -83,6 +84,7 @@ fn mask(name: &str, value: &str) -> (String, String) {
     };
     (name.to_owned(), shown)
 }
+// ANCHOR_END: mask
 
 /// A frame from `common`'s parser, with the source lines around it when the
 /// file is one of this workspace's.

@@ -69,6 +69,7 @@ pub enum ConfigError {
 }
 
 impl MailConfig {
+    // ANCHOR: config
     /// The settings for `figment`, with the environment read as config.py reads it.
     pub fn from_figment(figment: &Figment) -> Result<MailConfig, ConfigError> {
         let mut config: MailConfig = figment.extract_inner("mail").map_err(Box::new)?;
@@ -97,6 +98,7 @@ impl MailConfig {
         }
         Ok(config)
     }
+    // ANCHOR_END: config
 
     /// The ready-to-send parts, or `None` when there is no `MAIL_SERVER`.
     fn mailer(&self) -> Result<Option<Mailer>, ConfigError> {
@@ -202,6 +204,7 @@ impl Visit for EventText {
     }
 }
 
+// ANCHOR: rate_limit
 /// At most `limit` sends in any `window`.
 #[derive(Debug)]
 struct RateLimit {
@@ -235,6 +238,7 @@ impl RateLimit {
         }
     }
 }
+// ANCHOR_END: rate_limit
 
 struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -243,6 +247,7 @@ struct Mailer {
     limit: RateLimit,
 }
 
+// ANCHOR: sender
 impl Mailer {
     /// Sends each queued error until the queue is closed (at shutdown) and
     /// empty, then one last mail with the count of errors it never mailed.
@@ -268,6 +273,7 @@ impl Mailer {
             eprintln!("Error mail not sent: {error}");
         }
     }
+    // ANCHOR_END: sender
 
     async fn send(&self, mut body: String, unsent: u64) -> Result<(), Box<dyn std::error::Error>> {
         if unsent > 0 {

@@ -36,6 +36,7 @@ pub fn app() -> Rocket<Build> {
     }))
 }
 
+// ANCHOR: run
 /// What `main` does: logging first (building the app would install Rocket's
 /// own logger), then the app until it shuts down, then the flush.
 pub async fn run(app: fn() -> Rocket<Build>) {
@@ -44,6 +45,7 @@ pub async fn run(app: fn() -> Rocket<Build>) {
     // As `#[launch]` does: a failed launch explains itself when dropped.
     let _ = app().launch().await;
 }
+// ANCHOR_END: run
 
 // ANCHOR: init_logging
 /// One subscriber for the whole process: the terminal, the file (outside

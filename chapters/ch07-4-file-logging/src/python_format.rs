@@ -16,6 +16,7 @@ use tracing_subscriber::registry::LookupSpan;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PythonFormat;
 
+// ANCHOR: format
 impl<S, N> FormatEvent<S, N> for PythonFormat
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
@@ -52,6 +53,7 @@ where
         writeln!(writer)
     }
 }
+// ANCHOR_END: format
 
 /// `2026-11-25 13:05:42,123`: a comma before the milliseconds.
 pub fn asctime(when: OffsetDateTime) -> String {
