@@ -63,10 +63,17 @@ impl AppError {
     /// Logs the error against the request that hit it and keeps it as the
     /// request's [`Failure`]. Every 500 of the app comes through here.
     pub fn report(self, req: &Request<'_>) {
-        let mut causes = Vec::new();
+        let mut causes: Vec<String> = Vec::new();
         let mut cause = self.source();
         while let Some(error) = cause {
-            causes.push(error.to_string());
+            let text = error.to_string();
+            // sqlx's error repeats its source's message: say it once.
+            if !causes
+                .last()
+                .is_some_and(|previous| previous.ends_with(&text))
+            {
+                causes.push(text);
+            }
             cause = error.source();
         }
         Failure {
@@ -202,11 +209,13 @@ impl Frame {
         frames
     }
 
-    /// Whether the frame is in this workspace's code, not in std (`/rustc/...`)
-    /// or a crate from the registry (`~/.cargo/registry/...`).
+    /// Whether the frame is in this workspace's Rust code, not in std
+    /// (`/rustc/...`), a crate from the registry (`~/.cargo/registry/...`) or
+    /// the C library.
     pub fn is_own_code(&self) -> bool {
         self.file.as_deref().is_some_and(|file| {
-            !file.starts_with("/rustc/")
+            file.ends_with(".rs")
+                && !file.starts_with("/rustc/")
                 && !file.contains("/.cargo/")
                 && !file.contains("/rustlib/")
         })
