@@ -26,7 +26,7 @@ bin=$root/target/debug
 start() {
   local name=$1 port=$2; shift 2
   mkdir -p "$work/$name"
-  (cd "$work/$name" && env ROCKET_CONFIG="$root/Rocket.toml" ROCKET_PORT="$port" ROCKET_CLI_COLORS=false \
+  (cd "$work/$name" && exec env ROCKET_CONFIG="$root/Rocket.toml" ROCKET_PORT="$port" ROCKET_CLI_COLORS=false \
     ROCKET_DATABASES="{microblog={url=\"$work/$name/microblog.db\"}}" "$@" "$bin/$name" \
     > "$work/$name/stdout" 2> "$work/$name/stderr") &
   pids+=($!)
@@ -92,7 +92,7 @@ shoot "$work/debug-locked.html" debug-locked.png 300
 shoot "$work/debug-unlocked.html" debug-unlocked.png 1500
 
 # Step 3, release, with the mail sink: what the sink prints.
-(cd "$work" && "$bin/mail-sink" --port 8125 > "$work/sink.out" 2>&1) &
+(cd "$work" && exec "$bin/mail-sink" --port 8125 > "$work/sink.out" 2>&1) &
 pids+=($!)
 start ch07-3-email-errors 8104 "${release[@]}" MAIL_SERVER=localhost MAIL_PORT=8125
 register_and_sign_in 8104 susan
