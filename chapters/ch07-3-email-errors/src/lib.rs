@@ -9,6 +9,8 @@
 pub mod mail;
 pub mod sink;
 
+use rocket::config::LogLevel;
+use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Layer, SubscriberExt};
@@ -20,14 +22,14 @@ pub fn app() -> Rocket<Build> {
 }
 
 // ANCHOR: init_logging
-/// The process's subscriber: the terminal at INFO, plus the mail layer at
-/// ERROR (idle unless [`app`]'s fairing turns mail on). `init()` also routes
+/// The process's subscriber: the terminal, plus the mail layer at ERROR (idle
+/// unless [`app`]'s fairing turns mail on). `init()` also routes
 /// Rocket's own `log` records into `tracing`, so "Handler ... panicked" is
 /// mailed too. The level filters also tell `log` and `tracing` not to build
 /// DEBUG and TRACE records at all, which keeps them off the request path.
-pub fn init_logging() {
+pub fn init_logging(figment: &Figment) {
     tracing_subscriber::registry()
-        .with(terminal())
+        .with(terminal(figment))
         .with(mail_layer())
         .init();
 }
@@ -41,14 +43,23 @@ where
 }
 // ANCHOR_END: init_logging
 
-/// The terminal layer, for a later step's subscriber too.
-pub fn terminal<S>() -> impl tracing_subscriber::Layer<S>
+/// The terminal layer, for a later step's subscriber too. It shows what
+/// Rocket's own logger would at the configured `log_level`: everything from
+/// INFO in debug, and in release (`critical`) only errors, so that a busy
+/// server does not spend its time writing request lines to a terminal.
+pub fn terminal<S>(figment: &Figment) -> impl tracing_subscriber::Layer<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
+    let level = match figment.extract_inner::<LogLevel>("log_level") {
+        Ok(LogLevel::Off) => LevelFilter::OFF,
+        Ok(LogLevel::Critical) => LevelFilter::ERROR,
+        Ok(LogLevel::Debug) => LevelFilter::DEBUG,
+        Ok(LogLevel::Normal) | Err(_) => LevelFilter::INFO,
+    };
     use std::io::IsTerminal;
     tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_filter(LevelFilter::INFO)
+        .with_filter(level)
 }

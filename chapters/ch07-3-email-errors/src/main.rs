@@ -3,6 +3,7 @@
 
 #[rocket::launch]
 fn rocket() -> _ {
-    ch07_3_email_errors::init_logging();
+    // Before `app()`: building a Rocket installs Rocket's own logger.
+    ch07_3_email_errors::init_logging(&rocket::Config::figment());
     ch07_3_email_errors::app()
 }

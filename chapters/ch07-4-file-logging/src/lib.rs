@@ -65,7 +65,7 @@ pub fn init_logging(figment: &Figment) -> Option<WorkerGuard> {
         }
     };
     tracing_subscriber::registry()
-        .with(ch07_3_email_errors::terminal())
+        .with(ch07_3_email_errors::terminal(figment))
         .with(file)
         .with(ch07_3_email_errors::mail_layer())
         .init();
