@@ -48,7 +48,10 @@ async fn run_migrations(rocket: Rocket<Build>) -> fairing::Result {
     // one sync instead of several. Every signed-in request writes (last_seen),
     // so this is the difference between hundreds and thousands of requests a
     // second. The mode is stored in the file, so once is enough.
-    if let Err(error) = sqlx::query("PRAGMA journal_mode = WAL").execute(&**db).await {
+    if let Err(error) = sqlx::query("PRAGMA journal_mode = WAL")
+        .execute(&**db)
+        .await
+    {
         tracing::error!("could not switch the database to WAL: {error}");
         return Err(rocket);
     }

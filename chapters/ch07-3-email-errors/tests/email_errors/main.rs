@@ -73,9 +73,9 @@ fn decoded(mail: &Mail) -> String {
 fn in_release_a_failed_rename_mails_exactly_one_report_to_the_admins() {
     let sink = sink();
     let mut app = start(sink.addr.port(), &[]);
-    assert!(app
-        .output()
-        .contains("Error mail: on, to admin@example.com, ops@example.com"));
+    // Printed at liftoff, which may come just after the port opens.
+    let on = "Error mail: on, to admin@example.com, ops@example.com";
+    app.wait_for(|app| app.output().contains(on), "the mail-on line");
 
     let john = signed_in_john(&app);
     // Rocket logs a 404 at ERROR; it is not mailed.
