@@ -389,22 +389,23 @@ fn release_binary(name: &str) -> PathBuf {
     release.join(name)
 }
 
-async fn scenario(
-    rows: &mut Vec<Row>,
-    name: &str,
-    server: &Server,
-    call: Call,
-    expected: StatusCode,
-    options: &Options,
-) {
-    let outcome = load(server.addr, call, expected, options).await;
-    let row = Row {
-        scenario: name.to_owned(),
-        outcome,
-        peak_rss_mib: server.peak_rss_mib(),
-    };
-    row.print();
-    rows.push(row);
+/// The scenarios run so far, printed as they finish.
+struct Bench {
+    options: Options,
+    rows: Vec<Row>,
+}
+
+impl Bench {
+    async fn run(&mut self, name: &str, server: &Server, call: Call, expected: StatusCode) {
+        let outcome = load(server.addr, call, expected, &self.options).await;
+        let row = Row {
+            scenario: name.to_owned(),
+            outcome,
+            peak_rss_mib: server.peak_rss_mib(),
+        };
+        row.print();
+        self.rows.push(row);
+    }
 }
 
 #[rocket::main]
@@ -426,53 +427,52 @@ async fn main() -> Result<(), Failure> {
         "{:<44} {:>9} {:>9} {:>9} {:>9} {:>10}",
         "scenario", "req/s", "p50 ms", "p99 ms", "RSS MiB", "unexpected"
     );
-    let mut rows = Vec::new();
+    let mut bench = Bench {
+        options,
+        rows: Vec::new(),
+    };
 
     let server = Server::start(&bare, &[]).await?;
-    scenario(
-        &mut rows,
-        "0  bare Rocket app: its Tera 404",
-        &server,
-        Call::get("/nope"),
-        StatusCode::NOT_FOUND,
-        &options,
-    )
-    .await;
+    bench
+        .run(
+            "0  bare Rocket app: its Tera 404",
+            &server,
+            Call::get("/nope"),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
     drop(server);
 
     let server = Server::start(&step5, &[]).await?;
-    scenario(
-        &mut rows,
-        "1  step 5: GET /login",
-        &server,
-        Call::get("/login"),
-        StatusCode::OK,
-        &options,
-    )
-    .await;
-    scenario(
-        &mut rows,
-        "2  step 5: the 404 page",
-        &server,
-        Call::get("/nope"),
-        StatusCode::NOT_FOUND,
-        &options,
-    )
-    .await;
+    bench
+        .run(
+            "1  step 5: GET /login",
+            &server,
+            Call::get("/login"),
+            StatusCode::OK,
+        )
+        .await;
+    bench
+        .run(
+            "2  step 5: the 404 page",
+            &server,
+            Call::get("/nope"),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
     let (cookie, _) = sign_in_john(server.addr).await?;
     let index = Call {
         cookie: Some(cookie),
         ..Call::get("/index")
     };
-    scenario(
-        &mut rows,
-        "3  step 5: signed-in GET /index",
-        &server,
-        index,
-        StatusCode::OK,
-        &options,
-    )
-    .await;
+    bench
+        .run(
+            "3  step 5: signed-in GET /index",
+            &server,
+            index,
+            StatusCode::OK,
+        )
+        .await;
     drop(server);
 
     // The failing rename needs the bug: step 4 is the last step that has it.
@@ -491,15 +491,14 @@ async fn main() -> Result<(), Failure> {
     };
     let server = Server::start(&step4, &[]).await?;
     let call = failing_rename(&server).await?;
-    scenario(
-        &mut rows,
-        "4a step 4: failing rename, no mail",
-        &server,
-        call,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        &options,
-    )
-    .await;
+    bench
+        .run(
+            "4a step 4: failing rename, no mail",
+            &server,
+            call,
+            StatusCode::INTERNAL_SERVER_ERROR,
+        )
+        .await;
     drop(server);
     let sink = slow_smtp_sink().await?;
     let mail = [
@@ -508,40 +507,38 @@ async fn main() -> Result<(), Failure> {
     ];
     let server = Server::start(&step4, &mail).await?;
     let call = failing_rename(&server).await?;
-    scenario(
-        &mut rows,
-        "4b step 4: failing rename, SMTP replies in 1 s",
-        &server,
-        call,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        &options,
-    )
-    .await;
+    bench
+        .run(
+            "4b step 4: failing rename, SMTP replies in 1 s",
+            &server,
+            call,
+            StatusCode::INTERNAL_SERVER_ERROR,
+        )
+        .await;
     drop(server);
 
     let server = Server::start(&release_binary("ch07-3-email-errors"), &[]).await?;
-    scenario(
-        &mut rows,
-        "5a step 3: the 404 page (no log file)",
-        &server,
-        Call::get("/nope"),
-        StatusCode::NOT_FOUND,
-        &options,
-    )
-    .await;
+    bench
+        .run(
+            "5a step 3: the 404 page (no log file)",
+            &server,
+            Call::get("/nope"),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
     drop(server);
     let server = Server::start(&step4, &[]).await?;
-    scenario(
-        &mut rows,
-        "5b step 4: the 404 page (rotating log file)",
-        &server,
-        Call::get("/nope"),
-        StatusCode::NOT_FOUND,
-        &options,
-    )
-    .await;
+    bench
+        .run(
+            "5b step 4: the 404 page (rotating log file)",
+            &server,
+            Call::get("/nope"),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
     drop(server);
 
+    let rows = bench.rows;
     let find = |prefix: &str| rows.iter().find(|row| row.scenario.starts_with(prefix));
     let ratio = |a: &str, b: &str, f: fn(&Row) -> f64| match (find(a), find(b)) {
         (Some(a), Some(b)) => f(a) / f(b),
