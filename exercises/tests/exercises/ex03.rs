@@ -18,7 +18,7 @@ fn the_subject_names_the_method_and_path() {
     let mail = formatted(Method::Post, "/edit_profile");
     assert!(
         mail.contains("Subject: Microblog Failure: POST /edit_profile\r\n"),
-        "{mail}"
+        "expected the subject `Microblog Failure: POST /edit_profile` in this mail:\n{mail}"
     );
 }
 
@@ -27,7 +27,7 @@ fn the_rest_of_the_mail_is_unchanged() {
     let mail = formatted(Method::Get, "/user/susan");
     assert!(
         mail.contains("Subject: Microblog Failure: GET /user/susan\r\n"),
-        "{mail}"
+        "expected the subject `Microblog Failure: GET /user/susan` in this mail:\n{mail}"
     );
     assert!(mail.contains("From: no-reply@localhost\r\n"));
     assert!(mail.contains("To: admin@example.com\r\n"));
