@@ -1,4 +1,10 @@
 //! The `user` table, as app/models.py defines it, and the queries the routes need.
+//!
+//! Every query here runs to its end with `fetch_all`, even where one row is
+//! wanted. sqlx's `fetch_optional` and `fetch_one` stop SQLite's statement after
+//! the first row and leave it open, and an open statement keeps its transaction
+//! open: an UPDATE ... RETURNING stays uncommitted, and a read keeps the
+//! connection on an old snapshot of the database until its next query.
 
 use md5::{Digest, Md5};
 use serde::{Serialize, Serializer};
@@ -31,12 +37,13 @@ impl User {
         db: impl SqliteExecutor<'_>,
         username: &str,
     ) -> sqlx::Result<Option<User>> {
-        sqlx::query_as(&format!(
+        let users: Vec<User> = sqlx::query_as(&format!(
             r#"SELECT {COLUMNS} FROM "user" WHERE username = ?"#
         ))
         .bind(username)
-        .fetch_optional(db)
-        .await
+        .fetch_all(db)
+        .await?;
+        Ok(users.into_iter().next())
     }
 
     pub async fn username_taken(db: impl SqliteExecutor<'_>, username: &str) -> sqlx::Result<bool> {
@@ -73,13 +80,14 @@ impl User {
         db: impl SqliteExecutor<'_>,
         id: i64,
     ) -> sqlx::Result<Option<User>> {
-        sqlx::query_as(&format!(
+        let users: Vec<User> = sqlx::query_as(&format!(
             r#"UPDATE "user" SET last_seen = ? WHERE id = ? RETURNING {COLUMNS}"#
         ))
         .bind(now())
         .bind(id)
-        .fetch_optional(db)
-        .await
+        .fetch_all(db)
+        .await?;
+        Ok(users.into_iter().next())
     }
 
     // ANCHOR: update_profile
@@ -107,11 +115,7 @@ impl User {
 }
 
 async fn exists(db: impl SqliteExecutor<'_>, sql: &str, value: &str) -> sqlx::Result<bool> {
-    Ok(sqlx::query(sql)
-        .bind(value)
-        .fetch_optional(db)
-        .await?
-        .is_some())
+    Ok(!sqlx::query(sql).bind(value).fetch_all(db).await?.is_empty())
 }
 
 fn now() -> PrimitiveDateTime {

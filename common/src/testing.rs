@@ -72,10 +72,12 @@ impl TestApp {
     }
 
     pub async fn user_count(&self) -> i64 {
-        sqlx::query_scalar(r#"SELECT count(*) FROM "user""#)
-            .fetch_one(self.pool())
+        // `fetch_all`, for the reason given in `models`.
+        let counts: Vec<i64> = sqlx::query_scalar(r#"SELECT count(*) FROM "user""#)
+            .fetch_all(self.pool())
             .await
-            .expect("a count query")
+            .expect("a count query");
+        counts[0]
     }
 
     /// Inserts a user with [`PASSWORD`] straight into the database.

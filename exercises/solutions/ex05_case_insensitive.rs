@@ -13,9 +13,10 @@ pub const CREATE_USER_TABLE: &str = r#"
 pub async fn username_taken(db: &SqlitePool, username: &str) -> sqlx::Result<bool> {
     // The same collation as the index, so the check and the index agree (and
     // the query can use the index).
-    let row = sqlx::query(r#"SELECT 1 FROM "user" WHERE username = ? COLLATE NOCASE"#)
+    // `fetch_all` runs the query to its end (see common/src/models.rs for why).
+    let rows = sqlx::query(r#"SELECT 1 FROM "user" WHERE username = ? COLLATE NOCASE"#)
         .bind(username)
-        .fetch_optional(db)
+        .fetch_all(db)
         .await?;
-    Ok(row.is_some())
+    Ok(!rows.is_empty())
 }

@@ -11,12 +11,12 @@ pub async fn change_email(
     email: &str,
 ) -> sqlx::Result<Result<(), &'static str>> {
     // The check, as WTForms' `validate_email` would do it: someone *else*.
-    let taken = sqlx::query(r#"SELECT 1 FROM "user" WHERE email = ? AND id != ?"#)
+    let others = sqlx::query(r#"SELECT 1 FROM "user" WHERE email = ? AND id != ?"#)
         .bind(email)
         .bind(id)
-        .fetch_optional(db)
-        .await?
-        .is_some();
+        .fetch_all(db)
+        .await?;
+    let taken = !others.is_empty();
     if taken {
         return Ok(Err(EMAIL_TAKEN));
     }

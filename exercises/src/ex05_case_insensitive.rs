@@ -22,9 +22,10 @@ pub const CREATE_USER_TABLE: &str = r#"
 /// Whether someone has `username` already.
 pub async fn username_taken(db: &SqlitePool, username: &str) -> sqlx::Result<bool> {
     // TODO: compare without regard to case.
-    let row = sqlx::query(r#"SELECT 1 FROM "user" WHERE username = ?"#)
+    // `fetch_all` runs the query to its end (see common/src/models.rs for why).
+    let rows = sqlx::query(r#"SELECT 1 FROM "user" WHERE username = ?"#)
         .bind(username)
-        .fetch_optional(db)
+        .fetch_all(db)
         .await?;
-    Ok(row.is_some())
+    Ok(!rows.is_empty())
 }
