@@ -343,8 +343,9 @@ impl ChildApp {
     /// for a graceful exit. Returns whether the exit was clean.
     pub fn terminate(&mut self) -> bool {
         let pid = self.child.id().to_string();
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
+        // The shell's own `kill`, so no procps package is needed.
+        let sent = std::process::Command::new("sh")
+            .args(["-c", &format!("kill -TERM {pid}")])
             .status()
             .is_ok_and(|status| status.success());
         assert!(sent, "kill -TERM {pid}");
