@@ -1,5 +1,7 @@
 //! Step 5: a taken username is a form error, never a 500, even under a race.
 
+mod hardening;
+
 use ch07_3_email_errors::sink::MailSink;
 use common::testing::{release, ChildApp, TestApp};
 use rocket::futures::future::join_all;

@@ -1,0 +1,145 @@
+//! First pieces of the hardening of the complete app: escaping and sessions.
+
+use common::testing::{form_body, TestApp, PASSWORD};
+use rocket::http::{Cookie, SameSite, Status};
+
+use crate::app;
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+
+#[rocket::async_test]
+async fn markup_in_a_username_or_about_me_comes_out_escaped_everywhere() {
+    let app = app().await;
+    let visitor = app.browser().await;
+    let registered = visitor
+        .post(
+            "/register",
+            &[
+                ("username", SCRIPT),
+                ("email", "x@example.com"),
+                ("password", PASSWORD),
+                ("password2", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(registered.status, Status::SeeOther);
+    visitor
+        .post("/login", &[("username", SCRIPT), ("password", PASSWORD)])
+        .await;
+    visitor
+        .post(
+            "/edit_profile",
+            &[("username", SCRIPT), ("about_me", SCRIPT)],
+        )
+        .await;
+
+    let encoded = rocket::http::RawStr::new(SCRIPT)
+        .percent_encode()
+        .to_string();
+    let pages = [
+        visitor.get("/index").await,
+        visitor.get(&format!("/user/{encoded}")).await,
+        visitor.get("/edit_profile").await,
+        visitor.get(&format!("/nowhere/{encoded}")).await,
+    ];
+    for page in &pages {
+        assert!(
+            !page.body.contains(SCRIPT),
+            "unescaped markup in:\n{}",
+            page.body
+        );
+    }
+    assert!(pages[0]
+        .body
+        .contains("Hi, &lt;script&gt;alert(1)&lt;&#x2F;script&gt;!"));
+    assert!(pages[1].body.contains("<h1>User: &lt;script&gt;"));
+    assert!(pages[1]
+        .body
+        .contains("<p>&lt;script&gt;alert(1)&lt;&#x2F;script&gt;</p>"));
+}
+
+#[rocket::async_test]
+async fn the_session_cookie_is_encrypted_http_only_and_same_site_lax() {
+    let app = app().await;
+    let john = app.signed_in("john").await;
+    let session = john.cookie("user_id").expect("a session cookie");
+
+    assert_ne!(session.value(), "1", "the value is encrypted, not the id");
+    assert!(session.value().len() > 20);
+    // Re-sign in to see the attributes the server sets.
+    let fresh = app.browser().await;
+    let reply = fresh
+        .post("/login", &[("username", "john"), ("password", PASSWORD)])
+        .await;
+    let cookie = reply.set_cookie("user_id").expect("set on sign-in");
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.same_site(), Some(SameSite::Lax));
+}
+
+#[rocket::async_test]
+async fn an_edited_session_cookie_is_an_anonymous_visitor_never_a_500() {
+    let app: TestApp = app().await;
+    let john = app.signed_in("john").await;
+    let session = john.cookie("user_id").expect("a session cookie");
+    let mut tampered = session.value().to_owned();
+    let last = tampered
+        .pop()
+        .map_or('A', |c| if c == 'A' { 'B' } else { 'A' });
+    tampered.push(last);
+
+    for value in [tampered.as_str(), "", "%%%", "1"] {
+        let response = app
+            .client
+            .get("/index")
+            .cookie(Cookie::new("user_id", value.to_owned()))
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::SeeOther, "cookie {value:?}");
+    }
+}
+
+#[rocket::async_test]
+async fn every_post_form_needs_its_csrf_token() {
+    let app = app().await;
+    app.create_user("john", "john@example.com").await;
+    let visitor = app.browser().await;
+    let forms = [
+        (
+            "/login",
+            form_body(&[("username", "john"), ("password", PASSWORD)]),
+        ),
+        (
+            "/register",
+            form_body(&[
+                ("username", "m"),
+                ("email", "m@example.com"),
+                ("password", "p"),
+                ("password2", "p"),
+            ]),
+        ),
+        (
+            "/edit_profile",
+            form_body(&[("username", "m"), ("about_me", "")]),
+        ),
+    ];
+    for (path, body) in &forms {
+        let reply = visitor.post_raw(path, body).await;
+        assert!(
+            matches!(reply.status, Status::Forbidden | Status::SeeOther),
+            "{path}: {}",
+            reply.status
+        );
+        if reply.status == Status::SeeOther {
+            // /edit_profile for an anonymous visitor: sign in first.
+            assert!(
+                reply.location.unwrap_or_default().starts_with("/login"),
+                "{path}"
+            );
+        }
+    }
+    assert!(
+        visitor.cookie("user_id").is_none(),
+        "no sign-in without a token"
+    );
+    assert_eq!(app.user_count().await, 1);
+}
