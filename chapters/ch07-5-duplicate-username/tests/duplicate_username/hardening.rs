@@ -143,3 +143,34 @@ async fn every_post_form_needs_its_csrf_token() {
     );
     assert_eq!(app.user_count().await, 1);
 }
+
+/// Another process holds SQLite's write lock: a signed-in request (which writes
+/// `last_seen`) waits out the busy timeout, gets the 500 page, and once the lock
+/// is released the app serves again by itself.
+#[rocket::async_test]
+async fn a_locked_database_is_the_500_page_and_the_app_recovers_when_it_is_released() {
+    use sqlx::Connection;
+
+    let app = app().await;
+    let john = app.signed_in("john").await;
+    let url = format!("sqlite://{}", app.db_path().display());
+    let mut locker = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("a second connection");
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut locker)
+        .await
+        .expect("the lock");
+
+    let page = john.get("/index").await;
+    assert_eq!(page.status, Status::InternalServerError);
+    assert!(page.body.contains("An unexpected error has occurred"));
+
+    sqlx::query("ROLLBACK")
+        .execute(&mut locker)
+        .await
+        .expect("the lock is released");
+    let page = john.get("/index").await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.body.contains("Hi, john!"));
+}
