@@ -56,10 +56,6 @@ impl std::error::Error for AppError {
 }
 
 impl AppError {
-    pub fn kind(&self) -> &ErrorKind {
-        &self.kind
-    }
-
     /// Logs the error against the request that hit it and keeps it as the
     /// request's [`Failure`]. Every 500 of the app comes through here.
     pub fn report(self, req: &Request<'_>) {

@@ -43,9 +43,7 @@ impl<'r> Page<'r> {
             },
         )
     }
-}
 
-impl Page<'_> {
     /// A page with a form: its values, its errors by field, and the CSRF token
     /// for `hidden_tag`.
     pub fn render_form(
