@@ -317,6 +317,13 @@ impl ChildApp {
         app
     }
 
+    /// The process's resident memory now, in KiB (Linux).
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     /// Everything the process printed so far, stdout and stderr.
     pub fn output(&self) -> String {
         self.output.lock().expect("lock").clone()
@@ -460,12 +467,18 @@ impl HttpClient {
     }
 
     fn send(&self, method: &str, path: &str, body: Option<&str>) -> HttpReply {
+        self.try_send(method, path, body).expect("an HTTP exchange")
+    }
+
+    /// A GET that reports a refused or cut connection instead of failing the test.
+    pub fn try_get(&self, path: &str) -> std::io::Result<HttpReply> {
+        self.try_send("GET", path, None)
+    }
+
+    fn try_send(&self, method: &str, path: &str, body: Option<&str>) -> std::io::Result<HttpReply> {
         use std::io::{Read, Write};
-        let mut stream =
-            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("a connection");
-        stream
-            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
-            .expect("a read timeout");
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
         let cookie_header = {
             let cookies = self.cookies.lock().expect("lock");
             cookies
@@ -489,11 +502,9 @@ impl HttpClient {
         }
         request.push_str("\r\n");
         request.push_str(body.unwrap_or_default());
-        stream
-            .write_all(request.as_bytes())
-            .expect("the request is sent");
+        stream.write_all(request.as_bytes())?;
         let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).expect("the response");
+        stream.read_to_end(&mut raw)?;
         let raw = String::from_utf8_lossy(&raw);
         let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
         let mut lines = head.lines();
@@ -501,17 +512,17 @@ impl HttpClient {
             .next()
             .and_then(|line| line.split(' ').nth(1))
             .and_then(|code| code.parse().ok())
-            .expect("a status line");
+            .ok_or_else(|| std::io::Error::other("no HTTP status line"))?;
         let headers: Vec<(String, String)> = lines
             .filter_map(|line| line.split_once(": "))
             .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect();
         self.remember_cookies(&headers);
-        HttpReply {
+        Ok(HttpReply {
             status,
             headers,
             body: body.to_owned(),
-        }
+        })
     }
 
     fn remember_cookies(&self, headers: &[(String, String)]) {

@@ -42,8 +42,17 @@ pub fn app() -> Rocket<Build> {
 pub async fn run(app: fn() -> Rocket<Build>) {
     // The figment `app()` will read: Rocket.toml, then the environment.
     let _flush_on_exit = init_logging(&rocket::Config::figment());
-    // As `#[launch]` does: a failed launch explains itself when dropped.
-    let _ = app().launch().await;
+    match app().launch().await {
+        Ok(_) => {}
+        // The graceful shutdown ran but a client cut it short (a connection
+        // reset, a request still open at the deadline). It is still a shutdown:
+        // say so, and exit normally once the log is flushed.
+        Err(error) if matches!(error.kind(), rocket::error::ErrorKind::Shutdown(..)) => {
+            tracing::warn!("{error}");
+        }
+        // As `#[launch]` does: a failed launch explains itself when dropped.
+        Err(error) => drop(error),
+    }
 }
 // ANCHOR_END: run
 

@@ -187,3 +187,24 @@ async fn release_shows_no_detail_and_has_no_debugger() {
     let reply = john.post("/__debugger/failure/1", &[("pin", "1")]).await;
     assert_eq!(reply.status, Status::NotFound);
 }
+
+#[rocket::async_test]
+async fn markup_in_the_request_is_escaped_on_the_debug_page() {
+    let app = debug_app().await;
+    let visitor = app.browser().await;
+    let page = visitor.get("/panic").await;
+    enter_pin(&visitor, &failure_path(&page.body), &pin(&app)).await;
+
+    let script = "<script>alert(1)</script>";
+    let page = visitor
+        .get_with_header("/panic", "X-Evil", script.to_owned())
+        .await
+        .body;
+
+    assert!(
+        page.contains("panicked: the test handler panicked on purpose"),
+        "unlocked"
+    );
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"));
+    assert!(!page.contains(script));
+}

@@ -174,3 +174,84 @@ async fn a_locked_database_is_the_500_page_and_the_app_recovers_when_it_is_relea
     assert_eq!(page.status, Status::Ok);
     assert!(page.body.contains("Hi, john!"));
 }
+
+/// Field values a browser would never send, and some it might.
+fn hostile_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        any::<String>(),
+        "\\PC{0,70}",
+        "[\\x00-\\x1f\\x7f<>&\"'%+=;]{0,20}",
+        Just("x".repeat(10 * 1024)),
+        Just(String::new()),
+        Just("  ".to_owned()),
+    ]
+}
+
+/// Property-based: register, sign in and edit the profile with arbitrary
+/// input, raw percent-encoding and repeated or missing fields. Never a 5xx,
+/// and the users in the database are exactly the accepted registrations.
+#[test]
+fn arbitrary_form_input_never_gives_a_500_and_rejected_input_changes_nothing() {
+    use proptest::prelude::*;
+    use std::cell::Cell;
+
+    let runtime = rocket::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let app = runtime.block_on(app());
+    let visitor = runtime.block_on(app.browser());
+    let john = runtime.block_on(app.signed_in("john"));
+    let accepted = Cell::new(0i64);
+    let mut config = ProptestConfig::with_cases(48);
+    config.failure_persistence = None;
+
+    proptest!(config, |(username in hostile_text(), email in hostile_text(), password in hostile_text(),
+                        about_me in hostile_text(), raw in "[a-z_%=&+0-9A-F]{0,60}")| {
+        let registered = runtime.block_on(visitor.post(
+            "/register",
+            &[("username", &username), ("email", &email), ("password", &password), ("password2", &password)],
+        ));
+        prop_assert!(!registered.status.class().is_server_error(), "register: {}", registered.status);
+        if registered.status == Status::SeeOther {
+            accepted.set(accepted.get() + 1);
+        }
+        let login = runtime.block_on(visitor.post("/login", &[("username", &username), ("password", &password)]));
+        prop_assert!(!login.status.class().is_server_error(), "login: {}", login.status);
+        runtime.block_on(visitor.get("/logout"));
+
+        let before = runtime.block_on(app.user("john")).map(|john| john.about_me);
+        let edited = runtime.block_on(john.post("/edit_profile", &[("username", "john"), ("about_me", &about_me)]));
+        prop_assert!(!edited.status.class().is_server_error(), "edit: {}", edited.status);
+        let after = runtime.block_on(app.user("john")).map(|john| john.about_me);
+        if edited.status != Status::SeeOther {
+            prop_assert_eq!(before, after, "a rejected edit changed the profile");
+        }
+
+        // A raw, possibly malformed body with repeated fields and a valid token.
+        let token = john.csrf_token();
+        let body = format!("username=john&username={raw}&{raw}&csrf_token={token}");
+        let raw_reply = runtime.block_on(john.post_raw("/edit_profile", &body));
+        prop_assert!(!raw_reply.status.class().is_server_error(), "raw: {}", raw_reply.status);
+    });
+
+    // john, plus every registration that was accepted.
+    assert_eq!(runtime.block_on(app.user_count()), 1 + accepted.get());
+}
+
+#[rocket::async_test]
+async fn a_body_over_the_form_limit_is_the_413_page() {
+    let app = app().await;
+    let john = app.signed_in("john").await;
+    let huge = "a".repeat(1024 * 1024);
+    let reply = john
+        .post(
+            "/edit_profile",
+            &[("username", "john"), ("about_me", &huge)],
+        )
+        .await;
+    assert_eq!(reply.status, Status::PayloadTooLarge);
+    assert!(reply.body.contains("<h1>413 Payload Too Large</h1>"));
+    assert_eq!(app.user("john").await.and_then(|john| john.about_me), None);
+}

@@ -1,6 +1,7 @@
 //! Step 5: a taken username is a form error, never a 500, even under a race.
 
 mod hardening;
+mod soak;
 
 use ch07_3_email_errors::sink::MailSink;
 use common::testing::{release, ChildApp, TestApp};
