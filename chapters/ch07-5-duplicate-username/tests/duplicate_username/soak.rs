@@ -1,4 +1,5 @@
-//! Load on the real binary: a mixed soak, then SIGTERM in the middle of load.
+//! Load on the real release binary: a mixed soak, then SIGTERM in the middle
+//! of load, and a forged log line.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -6,7 +7,38 @@ use std::time::{Duration, Instant};
 
 use common::testing::{ChildApp, HttpClient};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_ch07-5-duplicate-username");
+/// The release build of this step's binary, built once for these tests (the
+/// test binaries themselves are debug builds).
+fn release_binary() -> &'static str {
+    static BINARY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BINARY.get_or_init(|| {
+        // This test runs from <target>/debug/deps.
+        let exe = std::env::current_exe().expect("the test's path");
+        let target = exe
+            .ancestors()
+            .nth(3)
+            .expect("the target directory")
+            .to_path_buf();
+        let status = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "-p",
+                "ch07-5-duplicate-username",
+            ])
+            .arg("--target-dir")
+            .arg(&target)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "cargo build --release");
+        target
+            .join("release/ch07-5-duplicate-username")
+            .display()
+            .to_string()
+    })
+}
 const CLIENTS: usize = 32;
 
 /// One request of the mix, and the status it must get.
@@ -22,7 +54,7 @@ fn mixed_request(client: &HttpClient, signed_in: &HttpClient, n: u64) -> bool {
 /// and memory at the end within 10% of its level after a warm-up.
 #[test]
 fn a_minute_of_mixed_load_gives_no_unexpected_status_and_no_memory_growth() {
-    let app = ChildApp::start(BINARY, &[]);
+    let app = ChildApp::start(release_binary(), &[]);
     let signed_in = Arc::new(app.signed_in("john"));
     let port = app.port;
     let stop = Arc::new(AtomicBool::new(false));
@@ -77,7 +109,7 @@ fn a_minute_of_mixed_load_gives_no_unexpected_status_and_no_memory_growth() {
 /// 110 kB.)
 #[test]
 fn sigterm_under_load_exits_cleanly_and_logs_every_last_answered_request() {
-    let mut app = ChildApp::start(BINARY, &[]);
+    let mut app = ChildApp::start(release_binary(), &[]);
     let port = app.port;
     let last_answered = Arc::new(Mutex::new(Vec::<String>::new()));
     let clients: Vec<_> = (0..CLIENTS)
@@ -134,7 +166,7 @@ fn sigterm_under_load_exits_cleanly_and_logs_every_last_answered_request() {
 /// logs/microblog.log: paths are logged percent-encoded, form values not at all.
 #[test]
 fn a_fake_record_in_a_path_or_username_cannot_forge_a_log_line() {
-    let mut app = ChildApp::start(BINARY, &[]);
+    let mut app = ChildApp::start(release_binary(), &[]);
     let fake = "\n2020-01-01 00:00:00,000 ERROR: forged [in x.rs:1]";
     let client = app.client();
     let encoded = rocket::http::RawStr::new(fake).percent_encode().to_string();
