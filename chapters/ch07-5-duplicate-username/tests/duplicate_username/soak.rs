@@ -198,3 +198,44 @@ fn a_fake_record_in_a_path_or_username_cannot_forge_a_log_line() {
         "a forged line"
     );
 }
+
+/// The real binary with its database locked by another process: the 500 page,
+/// an ERROR record in the log, and service again once the lock is released.
+#[test]
+fn a_locked_database_is_logged_as_an_error_and_the_binary_recovers() {
+    use sqlx::Connection;
+
+    let mut app = ChildApp::start(release_binary(), &[]);
+    let john = app.signed_in("john");
+    let runtime = rocket::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let url = format!("sqlite://{}", app.dir.path().join("microblog.db").display());
+    let mut locker = runtime
+        .block_on(sqlx::SqliteConnection::connect(&url))
+        .expect("a second connection");
+    runtime
+        .block_on(sqlx::query("BEGIN EXCLUSIVE").execute(&mut locker))
+        .expect("the lock");
+
+    let reply = john.get("/index");
+    assert_eq!(reply.status, 500);
+    assert!(reply.body.contains("An unexpected error has occurred"));
+
+    runtime
+        .block_on(sqlx::query("ROLLBACK").execute(&mut locker))
+        .expect("the lock is released");
+    assert_eq!(john.get("/index").status, 200);
+    assert!(app.terminate());
+    let log: String = std::fs::read_dir(app.dir.path().join("logs"))
+        .expect("the logs directory")
+        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
+        .collect();
+    assert!(
+        log.lines()
+            .any(|line| line.contains(" ERROR: Exception on /index [GET]")
+                && line.contains("database is locked")),
+        "an ERROR record for the locked database"
+    );
+}
