@@ -324,6 +324,16 @@ impl ChildApp {
         line.split_whitespace().nth(1)?.parse().ok()
     }
 
+    /// Every file of `logs/` (the log and its rotated backups), concatenated.
+    pub fn whole_log(&self) -> String {
+        let Ok(entries) = std::fs::read_dir(self.dir.path().join("logs")) else {
+            return String::new();
+        };
+        entries
+            .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
+            .collect()
+    }
+
     /// Everything the process printed so far, stdout and stderr.
     pub fn output(&self) -> String {
         self.output.lock().expect("lock").clone()

@@ -211,11 +211,7 @@ fn the_form_error_logs_no_error_and_mails_nothing() {
     assert!(app.terminate());
     assert!(app.output().contains("Error mail: on"), "mail was on");
     assert!(!app.output().contains(" ERROR "), "{}", app.output());
-    // The whole log, rotated files included.
-    let log: String = std::fs::read_dir(app.dir.path().join("logs"))
-        .expect("the logs directory")
-        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
-        .collect();
+    let log = app.whole_log();
     assert!(log.contains("INFO: Microblog startup"));
     assert!(!log.contains(" ERROR: "));
     assert_eq!(sink.mails.try_iter().count(), 0);

@@ -142,10 +142,7 @@ fn sigterm_under_load_exits_cleanly_and_logs_every_last_answered_request() {
     }
 
     assert!(clean, "a clean exit:\n{}", app.output());
-    let log: String = std::fs::read_dir(app.dir.path().join("logs"))
-        .expect("the logs directory")
-        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
-        .collect();
+    let log = app.whole_log();
     let answered = last_answered.lock().expect("lock");
     assert_eq!(
         answered.len(),
@@ -184,10 +181,7 @@ fn a_fake_record_in_a_path_or_username_cannot_forge_a_log_line() {
     assert_eq!(reply.status, 303, "the odd username is accepted");
     assert!(app.terminate());
 
-    let log: String = std::fs::read_dir(app.dir.path().join("logs"))
-        .expect("the logs directory")
-        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
-        .collect();
+    let log = app.whole_log();
     assert!(
         log.contains("GET /nowhere/%0A2020-01-01"),
         "the path is logged, encoded"
@@ -228,10 +222,7 @@ fn a_locked_database_is_logged_as_an_error_and_the_binary_recovers() {
         .expect("the lock is released");
     assert_eq!(john.get("/index").status, 200);
     assert!(app.terminate());
-    let log: String = std::fs::read_dir(app.dir.path().join("logs"))
-        .expect("the logs directory")
-        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
-        .collect();
+    let log = app.whole_log();
     assert!(
         log.lines()
             .any(|line| line.contains(" ERROR: Exception on /index [GET]")
