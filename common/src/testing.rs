@@ -19,6 +19,16 @@ use crate::models::User;
 /// The password every helper-made user has.
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// A throwaway secret key for the release profile in tests.
+pub const TEST_SECRET_KEY: &str = "aHNHbXJZdkhHWm9YdXhNZ3hQeGtVcWhlanNiR0R4dXk=";
+
+/// The value of the hidden `csrf_token` field in a page, if it has a form.
+pub fn csrf_token_in(page: &str) -> Option<&str> {
+    let marker = r#"name="csrf_token" type="hidden" value=""#;
+    let start = page.find(marker)? + marker.len();
+    page[start..].split('"').next()
+}
+
 /// `rocket` in the release profile (`ROCKET_PROFILE=release`), with a throwaway
 /// secret key.
 pub fn release(rocket: Rocket<Build>) -> Rocket<Build> {
@@ -26,7 +36,7 @@ pub fn release(rocket: Rocket<Build>) -> Rocket<Build> {
         .figment()
         .clone()
         .select(rocket::Config::RELEASE_PROFILE)
-        .merge(("secret_key", "aHNHbXJZdkhHWm9YdXhNZ3hQeGtVcWhlanNiR0R4dXk="));
+        .merge(("secret_key", TEST_SECRET_KEY));
     rocket.configure(figment)
 }
 
@@ -224,10 +234,9 @@ impl Reply {
 
     /// The value of the hidden `csrf_token` field on this page.
     pub fn csrf_token(&self) -> String {
-        let marker = r#"name="csrf_token" type="hidden" value=""#;
-        let start = self.body.find(marker).expect("a form with a CSRF token") + marker.len();
-        let end = self.body[start..].find('"').expect("the end of the token") + start;
-        self.body[start..end].to_owned()
+        csrf_token_in(&self.body)
+            .expect("a form with a CSRF token")
+            .to_owned()
     }
 
     pub fn set_cookie(&self, name: &str) -> Option<&Cookie<'static>> {
@@ -269,10 +278,7 @@ impl ChildApp {
             .current_dir(dir.path())
             .env("ROCKET_CONFIG", ROCKET_TOML)
             .env("ROCKET_PROFILE", "release")
-            .env(
-                "ROCKET_SECRET_KEY",
-                "aHNHbXJZdkhHWm9YdXhNZ3hQeGtVcWhlanNiR0R4dXk=",
-            )
+            .env("ROCKET_SECRET_KEY", TEST_SECRET_KEY)
             .env("ROCKET_PORT", port.to_string())
             .env(
                 "ROCKET_DATABASES",
@@ -319,8 +325,17 @@ impl ChildApp {
 
     /// The process's resident memory now, in KiB (Linux).
     pub fn rss_kib(&self) -> Option<u64> {
+        self.proc_status_kib("VmRSS:")
+    }
+
+    /// The most resident memory the process has had, in KiB (Linux).
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        self.proc_status_kib("VmHWM:")
+    }
+
+    fn proc_status_kib(&self, field: &str) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+        let line = status.lines().find(|line| line.starts_with(field))?;
         line.split_whitespace().nth(1)?.parse().ok()
     }
 
@@ -459,14 +474,7 @@ impl HttpClient {
             "/login"
         };
         let page = self.get(form_page);
-        let marker = r#"name="csrf_token" type="hidden" value=""#;
-        let token = page
-            .body
-            .find(marker)
-            .map(|start| &page.body[start + marker.len()..])
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_default()
-            .to_owned();
+        let token = csrf_token_in(&page.body).unwrap_or_default().to_owned();
         let mut fields = fields.to_vec();
         fields.push(("csrf_token", &token));
         self.post(path, &form_body(&fields))

@@ -2,16 +2,18 @@
 //!
 //! The chapter's error paths under load, each pair in the same run so that the
 //! ratios hold on a noisy machine. It starts the release binaries on loopback,
+//! (each with `common::testing::ChildApp`, as the tests start them) and
 //! drives them with keep-alive HTTP/1.1 connections (hyper) and prints, per
 //! scenario: requests per second, p50 and p99 latency (hdrhistogram), the
 //! server's peak resident memory, and any response with an unexpected status.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::testing::{csrf_token_in, ChildApp};
 use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -47,71 +49,14 @@ impl Options {
     }
 }
 
-/// A binary started in its own directory on a free port; killed when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    _dir: tempfile::TempDir,
+/// The address a started binary listens on.
+fn addr(server: &ChildApp) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], server.port))
 }
 
-impl Server {
-    async fn start(binary: &Path, env: &[(&str, String)]) -> Result<Server, Failure> {
-        let dir = tempfile::tempdir()?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let child = Command::new(binary)
-            .current_dir(dir.path())
-            .env("ROCKET_CONFIG", root.join("Rocket.toml"))
-            .env("ROCKET_PROFILE", "release")
-            .env(
-                "ROCKET_SECRET_KEY",
-                "aHNHbXJZdkhHWm9YdXhNZ3hQeGtVcWhlanNiR0R4dXk=",
-            )
-            .env("ROCKET_PORT", port.to_string())
-            .env("ROCKET_TEMPLATE_DIR", root.join("templates"))
-            .env(
-                "ROCKET_DATABASES",
-                format!(
-                    "{{microblog={{url=\"{}\"}}}}",
-                    dir.path().join("microblog.db").display()
-                ),
-            )
-            .env_remove("MAIL_SERVER")
-            .envs(env.iter().map(|(name, value)| (name, value)))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let server = Server {
-            child,
-            addr,
-            _dir: dir,
-        };
-        for _ in 0..600 {
-            if TcpStream::connect(addr).await.is_ok() {
-                return Ok(server);
-            }
-            sleep(Duration::from_millis(50)).await;
-        }
-        Err(format!("{} did not start", binary.display()).into())
-    }
-
-    /// The server's peak resident set, from /proc (Linux).
-    fn peak_rss_mib(&self) -> Option<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib / 1024.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The server's peak resident memory in MiB (Linux).
+fn peak_rss_mib(server: &ChildApp) -> Option<f64> {
+    server.peak_rss_kib().map(|kib| kib as f64 / 1024.0)
 }
 
 /// One request, as the load generator repeats it.
@@ -218,11 +163,8 @@ async fn sign_in_john(addr: SocketAddr) -> Result<(String, String), Failure> {
             cookies.retain(|kept| !kept.starts_with(&format!("{name}=")));
             cookies.push(pair);
         }
-        let body = String::from_utf8_lossy(&body);
-        let marker = r#"name="csrf_token" type="hidden" value=""#;
-        if let Some(start) = body.find(marker) {
-            let rest = &body[start + marker.len()..];
-            token = rest.split('"').next().unwrap_or_default().to_owned();
+        if let Some(found) = csrf_token_in(&String::from_utf8_lossy(&body)) {
+            token = found.to_owned();
         }
     }
     Ok((cookies.join("; "), token))
@@ -382,6 +324,10 @@ fn build_release(args: &[&str]) -> Result<(), Failure> {
     }
 }
 
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path to the binary")
+}
+
 fn release_binary(name: &str) -> PathBuf {
     // This bench is itself in target/release/deps.
     let exe = std::env::current_exe().expect("the bench's path");
@@ -396,12 +342,12 @@ struct Bench {
 }
 
 impl Bench {
-    async fn run(&mut self, name: &str, server: &Server, call: Call, expected: StatusCode) {
-        let outcome = load(server.addr, call, expected, &self.options).await;
+    async fn run(&mut self, name: &str, server: &ChildApp, call: Call, expected: StatusCode) {
+        let outcome = load(addr(server), call, expected, &self.options).await;
         let row = Row {
             scenario: name.to_owned(),
             outcome,
-            peak_rss_mib: server.peak_rss_mib(),
+            peak_rss_mib: peak_rss_mib(server),
         };
         row.print();
         self.rows.push(row);
@@ -432,7 +378,7 @@ async fn main() -> Result<(), Failure> {
         rows: Vec::new(),
     };
 
-    let server = Server::start(&bare, &[]).await?;
+    let server = ChildApp::start(path_str(&bare), &[]);
     bench
         .run(
             "0  bare Rocket app: its Tera 404",
@@ -443,7 +389,7 @@ async fn main() -> Result<(), Failure> {
         .await;
     drop(server);
 
-    let server = Server::start(&step5, &[]).await?;
+    let server = ChildApp::start(path_str(&step5), &[]);
     bench
         .run(
             "1  step 5: GET /login",
@@ -460,7 +406,7 @@ async fn main() -> Result<(), Failure> {
             StatusCode::NOT_FOUND,
         )
         .await;
-    let (cookie, _) = sign_in_john(server.addr).await?;
+    let (cookie, _) = sign_in_john(addr(&server)).await?;
     let index = Call {
         cookie: Some(cookie),
         ..Call::get("/index")
@@ -477,8 +423,8 @@ async fn main() -> Result<(), Failure> {
 
     // The failing rename needs the bug: step 4 is the last step that has it.
     let step4 = release_binary("ch07-4-file-logging");
-    let failing_rename = |server: &Server| {
-        let addr = server.addr;
+    let failing_rename = |server: &ChildApp| {
+        let addr = addr(server);
         async move {
             let (cookie, token) = sign_in_john(addr).await?;
             Ok::<_, Failure>(Call {
@@ -489,7 +435,7 @@ async fn main() -> Result<(), Failure> {
             })
         }
     };
-    let server = Server::start(&step4, &[]).await?;
+    let server = ChildApp::start(path_str(&step4), &[]);
     let call = failing_rename(&server).await?;
     bench
         .run(
@@ -501,11 +447,12 @@ async fn main() -> Result<(), Failure> {
         .await;
     drop(server);
     let sink = slow_smtp_sink().await?;
+    let sink_port = sink.port().to_string();
     let mail = [
-        ("MAIL_SERVER", "127.0.0.1".to_owned()),
-        ("MAIL_PORT", sink.port().to_string()),
+        ("MAIL_SERVER", "127.0.0.1"),
+        ("MAIL_PORT", sink_port.as_str()),
     ];
-    let server = Server::start(&step4, &mail).await?;
+    let server = ChildApp::start(path_str(&step4), &mail);
     let call = failing_rename(&server).await?;
     bench
         .run(
@@ -517,7 +464,7 @@ async fn main() -> Result<(), Failure> {
         .await;
     drop(server);
 
-    let server = Server::start(&release_binary("ch07-3-email-errors"), &[]).await?;
+    let server = ChildApp::start(path_str(&release_binary("ch07-3-email-errors")), &[]);
     bench
         .run(
             "5a step 3: the 404 page (no log file)",
@@ -527,7 +474,7 @@ async fn main() -> Result<(), Failure> {
         )
         .await;
     drop(server);
-    let server = Server::start(&step4, &[]).await?;
+    let server = ChildApp::start(path_str(&step4), &[]);
     bench
         .run(
             "5b step 4: the 404 page (rotating log file)",
