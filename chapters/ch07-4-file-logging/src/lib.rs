@@ -8,6 +8,7 @@
 //! `file-rotate`'s, and `tracing_appender::non_blocking` moves the writing to a
 //! thread of its own, so no request waits for the disk.
 
+mod batched;
 mod python_format;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
+pub use batched::Batched;
 pub use python_format::PythonFormat;
 
 /// Step 3's `app()` plus the startup line.
@@ -81,6 +83,9 @@ pub fn init_logging(figment: &Figment) -> Option<WorkerGuard> {
     guard
 }
 
+/// `maxBytes=10240`: a file is rotated once it has passed this size.
+const MAX_BYTES: usize = 10240;
+
 /// The file layer: `logs/microblog.log`, INFO and up, in Python's format,
 /// rotated past 10240 bytes with 10 backups (`.1` the newest).
 pub fn log_file<S>(dir: &Path) -> std::io::Result<(impl Layer<S>, WorkerGuard)>
@@ -91,17 +96,20 @@ where
     // `if not os.path.exists('logs'): os.mkdir('logs')`, and a first open to
     // find out now, not at the first record, whether the file is writable.
     std::fs::create_dir_all(dir)?;
-    std::fs::OpenOptions::new()
+    let in_file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&path)?;
+        .open(&path)?
+        .metadata()?
+        .len();
     let file = FileRotate::new(
         &path,
         AppendCount::new(10),
-        ContentLimit::BytesSurpassed(10240),
+        ContentLimit::BytesSurpassed(MAX_BYTES),
         Compression::None,
         None,
     );
+    let file = Batched::new(file, MAX_BYTES, in_file.try_into().unwrap_or(usize::MAX));
     // Lossless: when the writer thread falls 128k records behind, a request
     // waits rather than a record going missing.
     let (writer, guard) = NonBlockingBuilder::default().lossy(false).finish(file);

@@ -1,9 +1,11 @@
 //! `%(asctime)s %(levelname)s: %(message)s [in %(pathname)s:%(lineno)d]`
 
-use std::fmt;
+use std::cell::RefCell;
+use std::fmt::{self, Write};
 
 use time::macros::format_description;
 use time::OffsetDateTime;
+use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_log::NormalizeEvent;
 use tracing_subscriber::fmt::format::Writer;
@@ -24,7 +26,7 @@ where
 {
     fn format_event(
         &self,
-        ctx: &FmtContext<'_, S, N>,
+        _ctx: &FmtContext<'_, S, N>,
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
@@ -32,19 +34,20 @@ where
         let normalized = event.normalized_metadata();
         let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
 
-        let mut message = String::new();
-        ctx.format_fields(Writer::new(&mut message), event)?;
+        let mut message = Message::default();
+        event.record(&mut message);
+        let message = message.escaped();
         // Like a Python traceback, the lines after the first go below the line.
         let (first, rest) = match message.split_once('\n') {
             Some((first, rest)) => (first, Some(rest)),
             None => (message.as_str(), None),
         };
+        write_asctime(&mut writer, OffsetDateTime::now_utc())?;
         write!(
             writer,
-            "{} {}: {first} [in {}:{}]",
-            asctime(OffsetDateTime::now_utc()),
+            " {}: {first} [in {}:{}]",
             levelname(metadata.level()),
-            metadata.file().unwrap_or("?"),
+            metadata.file().map_or("?", pathname),
             metadata.line().unwrap_or(0),
         )?;
         if let Some(rest) = rest {
@@ -55,11 +58,66 @@ where
 }
 // ANCHOR_END: format
 
-/// `2026-11-25 13:05:42,123`: a comma before the milliseconds.
-pub fn asctime(when: OffsetDateTime) -> String {
-    let format =
-        format_description!("[year]-[month]-[day] [hour]:[minute]:[second],[subsecond digits:3]");
-    when.format(&format).unwrap_or_default()
+/// `%(message)s`: an event's message, then its other fields as ` key=value`.
+/// (`tracing-log`'s own `log.*` fields are the file and line, shown elsewhere.)
+#[derive(Default)]
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let _ = match field.name() {
+            "message" => write!(self.0, "{value:?}"),
+            name if name.starts_with("log.") => Ok(()),
+            name => write!(self.0, " {name}={value:?}"),
+        };
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "message" => self.0.push_str(value),
+            _ => self.record_debug(field, &value),
+        }
+    }
+}
+
+impl Message {
+    /// The message with control characters other than newline and tab escaped,
+    /// so that no message can move the cursor or recolour a terminal that shows
+    /// the log. One pass over the bytes finds out whether there is any.
+    fn escaped(self) -> String {
+        let is_control = |c: char| c.is_control() && c != '\n' && c != '\t';
+        if !self.0.chars().any(is_control) {
+            return self.0;
+        }
+        let mut escaped = String::with_capacity(self.0.len() + 8);
+        for c in self.0.chars() {
+            if is_control(c) {
+                escaped.extend(c.escape_unicode());
+            } else {
+                escaped.push(c);
+            }
+        }
+        escaped
+    }
+}
+
+/// `2026-11-25 13:05:42,123`: a comma before the milliseconds. The part up to
+/// the second changes once a second, so each thread formats it once a second.
+pub fn write_asctime(writer: &mut impl Write, now: OffsetDateTime) -> fmt::Result {
+    thread_local! {
+        static SECOND: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
+    }
+    SECOND.with_borrow_mut(|(second, text)| {
+        if *second != now.unix_timestamp() {
+            *second = now.unix_timestamp();
+            *text = now
+                .format(format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]:[second]"
+                ))
+                .unwrap_or_default();
+        }
+        write!(writer, "{text},{:03}", now.millisecond())
+    })
 }
 
 /// Python's level names: WARN is `WARNING`, TRACE is Python's `NOTSET` at best.
@@ -71,4 +129,13 @@ pub fn levelname(level: &Level) -> &'static str {
         Level::DEBUG => "DEBUG",
         Level::TRACE => "TRACE",
     }
+}
+
+/// The source file, as the compiler named it. A dependency's path starts with
+/// cargo's registry folder, the same ~60 characters on every one of Rocket's
+/// lines; it is cut to the crate's own folder: `rocket-0.5.2/src/server.rs`.
+pub fn pathname(file: &str) -> &str {
+    file.split_once("/registry/src/")
+        .and_then(|(_, index_and_crate)| index_and_crate.split_once('/'))
+        .map_or(file, |(_, in_crate)| in_crate)
 }

@@ -62,8 +62,16 @@ fn the_log_starts_with_the_startup_line_in_pythons_format() {
         .and_then(|rest| rest.strip_suffix(']'))
         .expect("the tutorial's format");
     assert!(place.parse::<u32>().is_ok(), "a line number: {place}");
-    // Rocket's own launch records are in the file too.
-    assert!(log.contains("INFO: Configured for release."));
+    // Rocket's own launch records are in the file too, from the source file in
+    // Rocket's own folder, without cargo's registry path before it.
+    let configured = log
+        .lines()
+        .find(|line| line.contains("INFO: Configured for release."))
+        .expect("Rocket's launch record");
+    assert!(
+        configured.contains(" [in rocket-0.5."),
+        "Rocket's path: {configured}"
+    );
 }
 
 #[test]
@@ -180,4 +188,84 @@ fn the_debug_profile_writes_no_log_file() {
     assert_eq!(app.client().get("/login").status, 200);
     assert!(app.terminate());
     assert!(!app.dir.path().join("logs").exists());
+}
+
+/// `Batched` writes a batch at once but cuts it where `file-rotate` rotates, so
+/// the files come out byte for byte as record-by-record writes leave them,
+/// whatever the record sizes, flush points and size already in the file.
+#[test]
+fn batched_writes_leave_the_same_files_as_record_by_record_writes() {
+    use std::io::Write;
+
+    use ch07_4_file_logging::Batched;
+    use file_rotate::compression::Compression;
+    use file_rotate::suffix::AppendCount;
+    use file_rotate::{ContentLimit, FileRotate};
+
+    let records: Vec<String> = (0..3000)
+        .map(|n| format!("record {n} {}\n", "x".repeat(n * 37 % 700)))
+        .collect();
+    let already_there = "an earlier run\n".repeat(400);
+    let write_all = |dir: &Path, batched: bool| {
+        std::fs::write(dir.join("microblog.log"), &already_there).expect("an earlier log");
+        let file = FileRotate::new(
+            dir.join("microblog.log"),
+            AppendCount::new(10),
+            ContentLimit::BytesSurpassed(MAX_BYTES as usize),
+            Compression::None,
+            None,
+        );
+        let mut writer: Box<dyn Write> = if batched {
+            Box::new(Batched::new(file, MAX_BYTES as usize, already_there.len()))
+        } else {
+            Box::new(file)
+        };
+        for (n, record) in records.iter().enumerate() {
+            writer.write_all(record.as_bytes()).expect("a record");
+            // The worker flushes whenever its queue runs empty: at odd times.
+            if n % 7 == 0 || n % 11 == 3 {
+                writer.flush().expect("a flush");
+            }
+        }
+        writer.flush().expect("the last flush");
+    };
+    let (one_by_one, in_batches) = (
+        tempfile::tempdir().expect("a directory"),
+        tempfile::tempdir().expect("a directory"),
+    );
+    write_all(one_by_one.path(), false);
+    write_all(in_batches.path(), true);
+
+    let names = std::iter::once("microblog.log".to_owned())
+        .chain((1..=11).map(|n| format!("microblog.log.{n}")));
+    for name in names {
+        let expected = std::fs::read(one_by_one.path().join(&name)).ok();
+        let batched = std::fs::read(in_batches.path().join(&name)).ok();
+        assert!(expected == batched, "{name} differs");
+    }
+    assert!(one_by_one.path().join("microblog.log.10").exists());
+}
+
+/// A message cannot take over a terminal that shows the log: control characters
+/// other than newline and tab come out escaped.
+#[test]
+fn control_characters_in_a_message_are_escaped() {
+    use ch07_4_file_logging::PythonFormat;
+
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("log");
+    let file = std::fs::File::create(&path).expect("a file");
+    let subscriber = tracing_subscriber::fmt()
+        .event_format(PythonFormat)
+        .with_writer(std::sync::Mutex::new(file))
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::error!("a \x1b[31mred\x1b[0m word\r and a bell\x07");
+    });
+
+    let log = read(&path);
+    assert!(
+        log.contains(r"ERROR: a \u{1b}[31mred\u{1b}[0m word\u{d} and a bell\u{7} [in "),
+        "{log:?}"
+    );
 }
