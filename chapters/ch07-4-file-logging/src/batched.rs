@@ -44,6 +44,7 @@ impl<W: Write> Batched<W> {
     }
 }
 
+// ANCHOR: write
 impl<W: Write> Write for Batched<W> {
     fn write(&mut self, record: &[u8]) -> io::Result<usize> {
         if self.in_file > self.limit {
@@ -62,3 +63,4 @@ impl<W: Write> Write for Batched<W> {
         self.file.flush()
     }
 }
+// ANCHOR_END: write
