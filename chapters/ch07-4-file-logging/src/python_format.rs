@@ -58,39 +58,46 @@ where
 }
 // ANCHOR_END: format
 
-/// `%(message)s`: an event's message, then its other fields as ` key=value`.
-/// (`tracing-log`'s own `log.*` fields are the file and line, shown elsewhere.)
+/// `%(message)s`: an event's message, then its other fields as ` key=value`,
+/// in whatever order the event lists them. (`tracing-log`'s own `log.*` fields
+/// are the file and line, shown elsewhere.)
 #[derive(Default)]
-struct Message(String);
+struct Message {
+    text: String,
+    fields: String,
+}
 
 impl Visit for Message {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         let _ = match field.name() {
-            "message" => write!(self.0, "{value:?}"),
+            "message" => write!(self.text, "{value:?}"),
             name if name.starts_with("log.") => Ok(()),
-            name => write!(self.0, " {name}={value:?}"),
+            name => write!(self.fields, " {name}={value:?}"),
         };
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
-            "message" => self.0.push_str(value),
+            "message" => self.text.push_str(value),
             _ => self.record_debug(field, &value),
         }
     }
 }
 
 impl Message {
-    /// The message with control characters other than newline and tab escaped,
-    /// so that no message can move the cursor or recolour a terminal that shows
-    /// the log. One pass over the bytes finds out whether there is any.
+    /// The message and fields, with control characters other than newline and
+    /// tab escaped, so that no message can move the cursor or recolour a
+    /// terminal that shows the log. Most messages have none, and are returned
+    /// after one look.
     fn escaped(self) -> String {
+        let mut text = self.text;
+        text.push_str(&self.fields);
         let is_control = |c: char| c.is_control() && c != '\n' && c != '\t';
-        if !self.0.chars().any(is_control) {
-            return self.0;
+        if !text.chars().any(is_control) {
+            return text;
         }
-        let mut escaped = String::with_capacity(self.0.len() + 8);
-        for c in self.0.chars() {
+        let mut escaped = String::with_capacity(text.len() + 8);
+        for c in text.chars() {
             if is_control(c) {
                 escaped.extend(c.escape_unicode());
             } else {

@@ -261,11 +261,16 @@ fn control_characters_in_a_message_are_escaped() {
         .finish();
     tracing::subscriber::with_default(subscriber, || {
         tracing::error!("a \x1b[31mred\x1b[0m word\r and a bell\x07");
+        tracing::warn!(user = "\x1b[2Jsusan", "a field");
     });
 
     let log = read(&path);
     assert!(
         log.contains(r"ERROR: a \u{1b}[31mred\u{1b}[0m word\u{d} and a bell\u{7} [in "),
+        "{log:?}"
+    );
+    assert!(
+        log.contains(r#"WARNING: a field user="\u{1b}[2Jsusan" [in "#),
         "{log:?}"
     );
 }
