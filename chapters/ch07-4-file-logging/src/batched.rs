@@ -19,6 +19,9 @@ pub struct Batched<W: Write> {
     /// counts it.
     in_file: usize,
     batch: Vec<u8>,
+    records_in_batch: usize,
+    /// Records lost since writing started to fail (a full disk, say).
+    lost: Option<usize>,
 }
 
 impl<W: Write> Batched<W> {
@@ -29,18 +32,39 @@ impl<W: Write> Batched<W> {
             limit,
             in_file,
             batch: Vec::with_capacity(limit),
+            records_in_batch: 0,
+            lost: None,
         }
     }
 
-    fn write_batch(&mut self) -> io::Result<()> {
+    /// Writes the batch to the file. A failure is reported here rather than
+    /// returned: the writer thread would only drop it.
+    fn write_batch(&mut self) {
         if self.batch.is_empty() {
-            return Ok(());
+            return;
         }
         let written = self.file.write_all(&self.batch);
         // A batch that cannot be written is lost, as its records would be one
-        // by one; keeping it would only grow while the disk stays full.
+        // by one; keeping it would only grow while the disk stays full. (After
+        // a failed write `file-rotate` has counted less than `in_file`, so
+        // until its next rotation a file may pass the limit by up to a batch.)
         self.batch.clear();
-        written
+        let records = std::mem::take(&mut self.records_in_batch);
+        // tracing-appender's writer thread drops write errors without a word,
+        // so say it here, on stderr: once when records start to be lost, and
+        // once when writing works again.
+        self.lost = match (&written, self.lost) {
+            (Err(error), None) => {
+                eprintln!("Log records are being lost: {error}");
+                Some(records)
+            }
+            (Err(_), Some(lost)) => Some(lost + records),
+            (Ok(()), Some(lost)) => {
+                eprintln!("The log file is written again; {lost} records were lost.");
+                None
+            }
+            (Ok(()), None) => None,
+        };
     }
 }
 
@@ -50,16 +74,17 @@ impl<W: Write> Write for Batched<W> {
         if self.in_file > self.limit {
             // `file-rotate` rotates before this record: what came before
             // belongs to the old file.
-            self.write_batch()?;
+            self.write_batch();
             self.in_file = 0;
         }
         self.batch.extend_from_slice(record);
+        self.records_in_batch += 1;
         self.in_file += record.len();
         Ok(record.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.write_batch()?;
+        self.write_batch();
         self.file.flush()
     }
 }
