@@ -275,4 +275,10 @@ fn a_locked_database_is_logged_as_an_error_and_the_binary_recovers() {
                 && line.contains("database is locked")),
         "an ERROR record for the locked database"
     );
+    // The release build still names the app's own frames, path and all.
+    assert!(
+        log.lines()
+            .any(|line| line.starts_with("  common::") && line.contains(" at ")),
+        "the app's own frames below the record:\n{log}"
+    );
 }
