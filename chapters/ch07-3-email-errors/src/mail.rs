@@ -167,39 +167,51 @@ impl<S: Subscriber> Layer<S> for MailLayer {
         }
         let Ok(queue) = QUEUE.lock() else { return };
         let Some(queue) = queue.as_ref() else { return };
-        let mut text = EventText::default();
-        event.record(&mut text);
+        let text = EventText::of(event);
         // Rocket logs every 404 at ERROR. A visitor's typo is not a failure
         // of the app, and Flask doesn't mail 404s either.
-        if text.0.starts_with("No matching routes for ") {
+        if text.starts_with("No matching routes for ") {
             return;
         }
-        if queue.try_send(text.0).is_err() {
+        if queue.try_send(text).is_err() {
             UNSENT.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
 // ANCHOR_END: layer
 
-/// An event's message followed by its other fields, as `key=value`.
-#[derive(Default)]
-struct EventText(String);
+/// An event's message followed by its other fields, as ` key=value`, in
+/// whatever order the event lists them. The `log.*` fields that `tracing-log`
+/// adds to Rocket's records (its target, file and line) are left out: they are
+/// where the message comes from, not part of it. Step 4's log line uses it too.
+#[derive(Debug, Default)]
+pub struct EventText {
+    message: String,
+    fields: String,
+}
+
+impl EventText {
+    pub fn of(event: &Event<'_>) -> String {
+        let mut text = EventText::default();
+        event.record(&mut text);
+        text.message.push_str(&text.fields);
+        text.message
+    }
+}
 
 impl Visit for EventText {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let message = format!("{value:?}");
-            self.0.insert_str(0, &message);
-        } else {
-            let _ = write!(self.0, " {}={value:?}", field.name());
-        }
+        let _ = match field.name() {
+            "message" => write!(self.message, "{value:?}"),
+            name if name.starts_with("log.") => Ok(()),
+            name => write!(self.fields, " {name}={value:?}"),
+        };
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.0.insert_str(0, value);
-        } else {
-            let _ = write!(self.0, " {}={value}", field.name());
+        match field.name() {
+            "message" => self.message.push_str(value),
+            _ => self.record_debug(field, &value),
         }
     }
 }

@@ -3,9 +3,9 @@
 use std::cell::RefCell;
 use std::fmt::{self, Write};
 
+use ch07_3_email_errors::mail::EventText;
 use time::macros::format_description;
 use time::OffsetDateTime;
-use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_log::NormalizeEvent;
 use tracing_subscriber::fmt::format::Writer;
@@ -34,9 +34,7 @@ where
         let normalized = event.normalized_metadata();
         let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
 
-        let mut message = Message::default();
-        event.record(&mut message);
-        let message = message.escaped();
+        let message = escaped_message(event);
         // Like a Python traceback, the lines after the first go below the line.
         let (first, rest) = match message.split_once('\n') {
             Some((first, rest)) => (first, Some(rest)),
@@ -58,54 +56,25 @@ where
 }
 // ANCHOR_END: format
 
-/// `%(message)s`: an event's message, then its other fields as ` key=value`,
-/// in whatever order the event lists them. (`tracing-log`'s own `log.*` fields
-/// are the file and line, shown elsewhere.)
-#[derive(Default)]
-struct Message {
-    text: String,
-    fields: String,
-}
-
-impl Visit for Message {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let _ = match field.name() {
-            "message" => write!(self.text, "{value:?}"),
-            name if name.starts_with("log.") => Ok(()),
-            name => write!(self.fields, " {name}={value:?}"),
-        };
+/// `%(message)s`: step 3's text of the event, with control characters other
+/// than newline and tab escaped, so that no message can move the cursor or
+/// recolour a terminal that shows the log. Most messages have none, and are
+/// returned after one look.
+fn escaped_message(event: &Event<'_>) -> String {
+    let text = EventText::of(event);
+    let is_control = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(is_control) {
+        return text;
     }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        match field.name() {
-            "message" => self.text.push_str(value),
-            _ => self.record_debug(field, &value),
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_control(c) {
+            escaped.extend(c.escape_unicode());
+        } else {
+            escaped.push(c);
         }
     }
-}
-
-impl Message {
-    /// The message and fields, with control characters other than newline and
-    /// tab escaped, so that no message can move the cursor or recolour a
-    /// terminal that shows the log. Most messages have none, and are returned
-    /// after one look.
-    fn escaped(self) -> String {
-        let mut text = self.text;
-        text.push_str(&self.fields);
-        let is_control = |c: char| c.is_control() && c != '\n' && c != '\t';
-        if !text.chars().any(is_control) {
-            return text;
-        }
-        let mut escaped = String::with_capacity(text.len() + 8);
-        for c in text.chars() {
-            if is_control(c) {
-                escaped.extend(c.escape_unicode());
-            } else {
-                escaped.push(c);
-            }
-        }
-        escaped
-    }
+    escaped
 }
 
 /// `2026-11-25 13:05:42,123`: a comma before the milliseconds. The part up to
