@@ -259,8 +259,8 @@ pub const ROCKET_TOML: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../Rocket.to
 
 impl ChildApp {
     /// Starts `binary` with `env` on top of: the release profile and a secret
-    /// key (unless `env` says otherwise), a free port, and a fresh database. Waits
-    /// (bounded) until it accepts connections.
+    /// key (unless `env` says otherwise), port 0, and a fresh database. Waits
+    /// (bounded) until it listens, and finds out on which port.
     pub fn start(binary: &str, env: &[(&str, &str)]) -> ChildApp {
         let dir = tempfile::tempdir().expect("a temporary directory");
         Self::start_in(dir, binary, env)
@@ -271,7 +271,6 @@ impl ChildApp {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
 
-        let port = free_port();
         let db = dir.path().join("microblog.db");
         let mut command = Command::new(binary);
         command
@@ -279,7 +278,10 @@ impl ChildApp {
             .env("ROCKET_CONFIG", ROCKET_TOML)
             .env("ROCKET_PROFILE", "release")
             .env("ROCKET_SECRET_KEY", TEST_SECRET_KEY)
-            .env("ROCKET_PORT", port.to_string())
+            // The kernel picks the port as the app binds it. A port picked here
+            // and handed over could be taken by a parallel test in between, and
+            // this test would then talk to that test's server.
+            .env("ROCKET_PORT", "0")
             .env(
                 "ROCKET_DATABASES",
                 format!("{{microblog={{url=\"{}\"}}}}", db.display()),
@@ -310,16 +312,25 @@ impl ChildApp {
                 }
             });
         }
-        let app = ChildApp {
+        let mut app = ChildApp {
             child,
-            port,
+            port: 0,
             dir,
             output,
         };
-        app.wait_for(
-            |app| std::net::TcpStream::connect(("127.0.0.1", app.port)).is_ok(),
-            "the server to listen",
-        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        app.port = loop {
+            if let Some(port) = listening_port(app.child.id()) {
+                break port;
+            }
+            let exited = app.child.try_wait().expect("the child's status");
+            assert!(
+                exited.is_none() && std::time::Instant::now() < deadline,
+                "the server is not listening ({exited:?}); output so far:\n{}",
+                app.output()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
         app
     }
 
@@ -421,6 +432,32 @@ impl Drop for ChildApp {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The TCP port that process `pid` listens on, if it does yet (Linux: its
+/// socket descriptors, looked up among the listening sockets of /proc/net/tcp).
+fn listening_port(pid: u32) -> Option<u16> {
+    let sockets: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .ok()?
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|target| {
+            let inode = target
+                .to_str()?
+                .strip_prefix("socket:[")?
+                .strip_suffix(']')?;
+            Some(inode.to_owned())
+        })
+        .collect();
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    table.lines().skip(1).find_map(|line| {
+        // sl local_address rem_address st ... inode: `0A` is LISTEN.
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (local, state, inode) = (fields.get(1)?, fields.get(3)?, fields.get(9)?);
+        if *state != "0A" || !sockets.iter().any(|socket| socket == inode) {
+            return None;
+        }
+        u16::from_str_radix(local.split_once(':')?.1, 16).ok()
+    })
 }
 
 /// A port nobody listens on right now.
