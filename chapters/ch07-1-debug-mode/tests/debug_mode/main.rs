@@ -134,6 +134,14 @@ async fn the_eleventh_wrong_pin_finds_the_debugger_locked_until_restart() {
         !page.contains("UNIQUE constraint"),
         "even the right PIN is refused"
     );
+
+    // The lock is the debugger's, not the visitor's: a fresh browser, with
+    // none of john's cookies, gets no PIN form either.
+    let stranger = app.browser().await;
+    let page = stranger.get("/panic").await.body;
+    assert!(page.contains("The debugger is locked: too many wrong PINs."));
+    assert!(!page.contains(r#"<input name="pin""#));
+    assert!(!page.contains(".rs"), "no detail, only the headline");
 }
 
 #[rocket::async_test]

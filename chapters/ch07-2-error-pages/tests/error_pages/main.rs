@@ -82,8 +82,10 @@ async fn the_rename_bug_in_release_is_the_500_page_with_nothing_leaked_or_change
     assert!(app.user("susan").await.is_some());
 }
 
-/// The transaction at work: the first write succeeds, the second fails, and
-/// dropping the transaction (as `?` does in the handler) undoes the first.
+/// The transaction at work: `update_profile`'s first write (about_me)
+/// succeeds, its second (the taken username) fails, and dropping the
+/// transaction, as `?` does in the handler, undoes the first. The handler's
+/// side of it is `the_rename_bug_in_release_...`: about_me stays as it was.
 #[rocket::async_test]
 async fn a_failure_after_a_successful_write_rolls_the_write_back() {
     let app = debug_app().await;
@@ -91,11 +93,6 @@ async fn a_failure_after_a_successful_write_rolls_the_write_back() {
     let john = app.create_user("john", "john@example.com").await;
 
     let mut tx = app.pool().begin().await.expect("a transaction");
-    sqlx::query(r#"UPDATE "user" SET about_me = 'half-done' WHERE id = ?"#)
-        .bind(john.id)
-        .execute(&mut *tx)
-        .await
-        .expect("the first write succeeds");
     let failed = common::User::update_profile(&mut tx, john.id, &susan.username, "half-done").await;
     assert!(failed.is_err(), "the second write hits the unique index");
     let inside: Option<String> = sqlx::query_scalar(r#"SELECT about_me FROM "user" WHERE id = ?"#)
