@@ -282,3 +282,63 @@ fn a_locked_database_is_logged_as_an_error_and_the_binary_recovers() {
         "the app's own frames below the record:\n{log}"
     );
 }
+
+/// Files made immutable with `chattr +i`, which holds even for root (file
+/// permissions do not), until this is dropped.
+struct Immutable(Vec<std::path::PathBuf>);
+
+impl Immutable {
+    fn set(files: &[std::path::PathBuf]) -> Immutable {
+        let set = Immutable(files.to_vec());
+        set.chattr("+i");
+        set
+    }
+
+    fn chattr(&self, flag: &str) {
+        let status = std::process::Command::new("chattr")
+            .arg(flag)
+            .args(&self.0)
+            .status();
+        assert!(
+            status.is_ok_and(|status| status.success()),
+            "chattr {flag} {:?} (needs root and a file system with the flag, as ext4)",
+            self.0
+        );
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        self.chattr("-i");
+    }
+}
+
+/// The database file and its write-ahead log made read-only under the running
+/// release binary: a signed-in page (it writes `last_seen`) is the 500 page and
+/// an ERROR in the log, the anonymous pages still serve, and once the files are
+/// writable again the app recovers by itself.
+#[test]
+#[ignore = "needs root for `chattr +i`; .ci/run runs it"]
+fn a_read_only_database_is_logged_as_an_error_and_the_binary_recovers() {
+    let mut app = ChildApp::start(release_binary(), &[]);
+    let john = app.signed_in("john");
+    let db = app.dir.path().join("microblog.db");
+    let read_only = Immutable::set(&[db.clone(), db.with_extension("db-wal")]);
+
+    let reply = john.get("/index");
+    assert_eq!(reply.status, 500);
+    assert!(reply.body.contains("An unexpected error has occurred"));
+    assert_eq!(app.client().get("/login").status, 200, "reads still work");
+
+    drop(read_only);
+    assert_eq!(john.get("/index").status, 200, "recovered");
+    assert!(app.terminate());
+    let log = app.whole_log();
+    let error = log
+        .lines()
+        .find(|line| line.contains(" ERROR: Exception on /index [GET]"));
+    let error =
+        error.unwrap_or_else(|| panic!("an ERROR record for the read-only database:\n{log}"));
+    // SQLite's word for a write the file system refused.
+    assert!(error.contains("disk I/O error"), "{error}");
+}
