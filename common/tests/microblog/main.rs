@@ -2,6 +2,7 @@
 //! One test binary for the crate; each test has its own app and database file.
 
 mod auth;
+mod binary;
 mod csrf;
 mod profile;
 mod register;
