@@ -161,6 +161,14 @@ fn a_closed_mail_port_is_reported_on_stderr_and_the_app_keeps_serving() {
         |app| app.output().contains("Error mail not sent:"),
         "the delivery failure",
     );
+    let output = app.output();
+    let said = output
+        .lines()
+        .find(|line| line.starts_with("Error mail not sent:"));
+    assert!(
+        said.is_some_and(|line| line.contains("Connection refused")),
+        "the reason: {said:?}"
+    );
     assert_eq!(john.get("/index").status, 200);
     fail(&john);
     assert_eq!(john.get("/user/john").status, 200);
