@@ -38,7 +38,7 @@ fn fail_a_rename(app: &ChildApp) -> HttpClient {
 }
 
 #[test]
-fn the_log_starts_with_the_startup_line_in_pythons_format() {
+fn the_log_has_the_startup_line_in_pythons_format() {
     let app = ChildApp::start(BINARY, &[]);
     let path = log_path(&app);
     app.wait_for(
