@@ -252,6 +252,8 @@ pub struct ChildApp {
     pub port: u16,
     pub dir: TempDir,
     output: std::sync::Arc<Mutex<String>>,
+    /// The threads that copy stdout and stderr into `output`.
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 /// The repository's Rocket.toml, so a child in a temporary directory finds it.
@@ -299,9 +301,10 @@ impl ChildApp {
             Box::new(child.stdout.take().expect("stdout")),
             Box::new(child.stderr.take().expect("stderr")),
         ];
+        let mut readers = Vec::new();
         for stream in streams {
             let output = output.clone();
-            std::thread::spawn(move || {
+            readers.push(std::thread::spawn(move || {
                 for line in std::io::BufReader::new(stream)
                     .lines()
                     .map_while(Result::ok)
@@ -310,13 +313,14 @@ impl ChildApp {
                     output.push_str(&line);
                     output.push('\n');
                 }
-            });
+            }));
         }
         let mut app = ChildApp {
             child,
             port: 0,
             dir,
             output,
+            readers,
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         app.port = loop {
@@ -395,8 +399,11 @@ impl ChildApp {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().expect("the child's status") {
-                // The output threads finish once the pipes close.
-                std::thread::sleep(std::time::Duration::from_millis(50));
+                // The pipes closed with the process: after these joins,
+                // `output` holds everything it printed.
+                for reader in self.readers.drain(..) {
+                    let _ = reader.join();
+                }
                 return status.success();
             }
             assert!(

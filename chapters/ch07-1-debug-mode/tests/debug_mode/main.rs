@@ -216,3 +216,36 @@ async fn markup_in_the_request_is_escaped_on_the_debug_page() {
     assert!(page.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"));
     assert!(!page.contains(script));
 }
+
+/// `cargo run -p ch07-1-debug-mode` prints `Debugger PIN: NNN-NNN-NNN`, a new
+/// one each start; the release profile prints none.
+#[test]
+fn the_binary_prints_a_new_pin_at_each_start_and_none_in_release() {
+    use common::testing::ChildApp;
+
+    const BINARY: &str = env!("CARGO_BIN_EXE_ch07-1-debug-mode");
+    let printed_pin = |app: &ChildApp| {
+        app.wait_for(|app| app.output().contains("Debugger PIN: "), "the PIN");
+        let output = app.output();
+        let (_, rest) = output.split_once("Debugger PIN: ").expect("the PIN line");
+        let pin: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+        let groups: Vec<&str> = pin.split('-').collect();
+        assert!(
+            groups.len() == 3
+                && groups
+                    .iter()
+                    .all(|group| group.len() == 3 && group.bytes().all(|b| b.is_ascii_digit())),
+            "NNN-NNN-NNN: {pin}"
+        );
+        pin
+    };
+    let debug = [("ROCKET_PROFILE", "debug")];
+
+    let first = printed_pin(&ChildApp::start(BINARY, &debug));
+    let second = printed_pin(&ChildApp::start(BINARY, &debug));
+    assert_ne!(first, second, "a new PIN each start");
+
+    let mut release = ChildApp::start(BINARY, &[]);
+    assert!(release.terminate());
+    assert!(!release.output().contains("Debugger PIN"));
+}

@@ -173,10 +173,11 @@ fn an_unusable_logs_directory_is_reported_and_the_app_still_serves() {
     std::fs::write(dir.path().join("logs"), "not a directory").expect("a file named logs");
     let app = ChildApp::start_in(dir, BINARY, &[]);
 
-    assert!(
-        app.output().contains("Not logging to logs/microblog.log:"),
-        "{}",
-        app.output()
+    // Said before the app listens; the output is read from the pipe in the
+    // background, so wait for it rather than race it.
+    app.wait_for(
+        |app| app.output().contains("Not logging to logs/microblog.log:"),
+        "the reason on stderr",
     );
     assert_eq!(app.client().get("/login").status, 200);
     assert!(app.dir.path().join("logs").is_file());
