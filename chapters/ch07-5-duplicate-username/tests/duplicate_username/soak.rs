@@ -239,13 +239,22 @@ fn a_fake_record_in_a_path_or_username_cannot_forge_a_log_line() {
     );
 }
 
-/// The real binary with its database locked by another process: the 500 page,
-/// an ERROR record in the log, and service again once the lock is released.
+/// The real binary with its database locked by another process, and a mail
+/// server that accepts the connection and never answers: the 500 page, an
+/// ERROR record in the log, and service again once the lock is released, while
+/// the error mail still waits for its server.
 #[test]
 fn a_locked_database_is_logged_as_an_error_and_the_binary_recovers() {
+    use std::io::{ErrorKind, Read};
+
     use sqlx::Connection;
 
-    let mut app = ChildApp::start(release_binary(), &[]);
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let mail_port = silent.local_addr().expect("its address").port().to_string();
+    let mut app = ChildApp::start(
+        release_binary(),
+        &[("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", &mail_port)],
+    );
     let john = app.signed_in("john");
     let runtime = rocket::tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -263,10 +272,19 @@ fn a_locked_database_is_logged_as_an_error_and_the_binary_recovers() {
     assert_eq!(reply.status, 500);
     assert!(reply.body.contains("An unexpected error has occurred"));
 
+    let (mut mail_connection, _) = silent.accept().expect("the error mail connects");
+
     runtime
         .block_on(sqlx::query("ROLLBACK").execute(&mut locker))
         .expect("the lock is released");
     assert_eq!(john.get("/index").status, 200);
+    // Served while the mailer still waits for the server's first word.
+    mail_connection.set_nonblocking(true).expect("non-blocking");
+    let still_waiting = matches!(
+        mail_connection.read(&mut [0; 16]),
+        Err(error) if error.kind() == ErrorKind::WouldBlock
+    );
+    assert!(still_waiting, "the SMTP exchange had ended");
     assert!(app.terminate());
     let log = app.whole_log();
     assert!(
