@@ -308,9 +308,31 @@ impl Mailer {
     }
 }
 
+/// The sending task, there while mail is on.
+static SENDER: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
+
+/// Closes the queue and waits (at most 15 s) for the mails in it to go out.
+/// The shutdown fairing calls it, and so does step 4's `run` once the server
+/// has stopped: Rocket 0.5 can end on SIGTERM without running its shutdown
+/// fairings, when its accept loop sees the signal before its shutdown branch
+/// does. A second call finds nothing left to do.
+pub async fn flush() {
+    if let Ok(mut queue) = QUEUE.lock() {
+        queue.take();
+    }
+    let sender = SENDER.lock().ok().and_then(|mut sender| sender.take());
+    if let Some(sender) = sender {
+        if rocket::tokio::time::timeout(Duration::from_secs(15), sender)
+            .await
+            .is_err()
+        {
+            eprintln!("Error mail: gave up on unsent mail at shutdown");
+        }
+    }
+}
+
 /// What `app()` attaches: outside debug and with `MAIL_SERVER` set, it opens
-/// the queue at liftoff and starts the sender; at shutdown it closes the queue
-/// and waits (bounded) for the queued mails to go out.
+/// the queue at liftoff and starts the sender; at shutdown it [`flush`]es.
 pub fn fairing() -> rocket::fairing::AdHoc {
     use rocket::fairing::AdHoc;
     AdHoc::try_on_ignite("Error mail", |rocket| async {
@@ -328,9 +350,6 @@ pub fn fairing() -> rocket::fairing::AdHoc {
                 return Err(rocket);
             }
         };
-        let sender = Mutex::new(None::<JoinHandle<()>>);
-        let sender = std::sync::Arc::new(sender);
-        let on_shutdown = sender.clone();
         Ok(rocket
             .attach(AdHoc::on_liftoff("Error mail: start", move |_| {
                 Box::pin(async move {
@@ -340,7 +359,7 @@ pub fn fairing() -> rocket::fairing::AdHoc {
                         *slot = Some(queue);
                     }
                     let task = rocket::tokio::spawn(mailer.run(receiver));
-                    if let Ok(mut slot) = sender.lock() {
+                    if let Ok(mut slot) = SENDER.lock() {
                         *slot = Some(task);
                     }
                     println!(
@@ -351,21 +370,8 @@ pub fn fairing() -> rocket::fairing::AdHoc {
                     );
                 })
             }))
-            .attach(AdHoc::on_shutdown("Error mail: flush", move |_| {
-                Box::pin(async move {
-                    // Dropping the sending end lets the task finish the queue.
-                    if let Ok(mut slot) = QUEUE.lock() {
-                        slot.take();
-                    }
-                    let task = on_shutdown.lock().ok().and_then(|mut slot| slot.take());
-                    if let Some(task) = task {
-                        let waited =
-                            rocket::tokio::time::timeout(Duration::from_secs(15), task).await;
-                        if waited.is_err() {
-                            eprintln!("Error mail: gave up on unsent mail at shutdown");
-                        }
-                    }
-                })
+            .attach(AdHoc::on_shutdown("Error mail: flush", |_| {
+                Box::pin(flush())
             })))
     })
 }

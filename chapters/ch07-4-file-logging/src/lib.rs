@@ -46,15 +46,18 @@ pub async fn run(app: fn() -> Rocket<Build>) {
     let _flush_on_exit = init_logging(&rocket::Config::figment());
     match app().launch().await {
         Ok(_) => {}
-        // The graceful shutdown ran but a client cut it short (a connection
-        // reset, a request still open at the deadline). It is still a shutdown:
+        // The shutdown was cut short: a client reset its connection, a request
+        // was still open at the deadline, or Rocket's accept loop saw the
+        // signal first and skipped the graceful part. It is still a shutdown:
         // say so, and exit normally once the log is flushed.
         Err(error) if matches!(error.kind(), rocket::error::ErrorKind::Shutdown(..)) => {
-            tracing::warn!("{error}");
+            tracing::warn!("The shutdown was cut short ({error}); flushing all the same");
         }
         // As `#[launch]` does: a failed launch explains itself when dropped.
         Err(error) => drop(error),
     }
+    // Whichever way Rocket stopped, the queued error mail goes out.
+    ch07_3_email_errors::mail::flush().await;
 }
 // ANCHOR_END: run
 

@@ -156,18 +156,23 @@ fn sigterm_under_load_exits_cleanly_and_logs_every_last_answered_request() {
 
     assert!(clean, "a clean exit:\n{}", app.output());
     let log = app.whole_log();
-    assert!(log.contains("Received SIGTERM."));
-    // Rocket's last records: the shutdown, and how it ended. A client cut off
-    // mid-request ends it with a warning; the exit is still clean.
-    assert!(log.contains("Shutdown requested. Waiting for pending I/O..."));
+    let shutdown_records: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("hutdown") || line.contains("SIGTERM"))
+        .collect();
+    assert!(log.contains("Received SIGTERM."), "{shutdown_records:#?}");
+    // Rocket's last record says how the shutdown ended: gracefully, cut short
+    // by a client, or (Rocket 0.5's race between its accept loop and its
+    // shutdown branch) at once. Every way exits cleanly with the log flushed.
     let endings = [
         "Graceful shutdown completed successfully.",
         "Server failed while shutting down",
         "Shutdown failed",
+        "Server shutdown nominally.",
     ];
     assert!(
         endings.iter().any(|ending| log.contains(ending)),
-        "how the shutdown ended is in the log"
+        "how the shutdown ended is in the log: {shutdown_records:#?}"
     );
     let logged: std::collections::HashSet<&str> = log
         .lines()
