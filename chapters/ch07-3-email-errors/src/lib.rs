@@ -21,6 +21,27 @@ pub fn app() -> Rocket<Build> {
     ch07_2_error_pages::app().attach(mail::fairing())
 }
 
+/// What `main` does once logging is installed: the app until it shuts down,
+/// then the queued error mail. Rocket 0.5 can end on SIGTERM without running
+/// its shutdown fairings (see [`mail::flush`]), so the flush comes after it
+/// returns too.
+pub async fn launch(app: Rocket<Build>) {
+    match app.launch().await {
+        Ok(_) => {}
+        // The shutdown was cut short: a client reset its connection, a request
+        // was still open at the deadline, or Rocket's accept loop saw the
+        // signal first and skipped the graceful part. It is still a shutdown:
+        // say so, and exit normally once the mail (and a later step's log) is
+        // flushed.
+        Err(error) if matches!(error.kind(), rocket::error::ErrorKind::Shutdown(..)) => {
+            tracing::warn!("The shutdown was cut short ({error}); flushing all the same");
+        }
+        // As `#[launch]` does: a failed launch explains itself when dropped.
+        Err(error) => drop(error),
+    }
+    mail::flush().await;
+}
+
 // ANCHOR: init_logging
 /// The process's subscriber: the terminal, plus the mail layer at ERROR (idle
 /// unless [`app`]'s fairing turns mail on). `init()` also routes

@@ -312,7 +312,7 @@ impl Mailer {
 static SENDER: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
 
 /// Closes the queue and waits (at most 15 s) for the mails in it to go out.
-/// The shutdown fairing calls it, and so does step 4's `run` once the server
+/// The shutdown fairing calls it, and so does [`crate::launch`] once the server
 /// has stopped: Rocket 0.5 can end on SIGTERM without running its shutdown
 /// fairings, when its accept loop sees the signal before its shutdown branch
 /// does. A second call finds nothing left to do.

@@ -40,24 +40,12 @@ pub fn app() -> Rocket<Build> {
 
 // ANCHOR: run
 /// What `main` does: logging first (building the app would install Rocket's
-/// own logger), then the app until it shuts down, then the flush.
+/// own logger), then step 3's launch, which ends with the error mail flushed,
+/// then the log file's flush when the guard goes.
 pub async fn run(app: fn() -> Rocket<Build>) {
     // The figment `app()` will read: Rocket.toml, then the environment.
     let _flush_on_exit = init_logging(&rocket::Config::figment());
-    match app().launch().await {
-        Ok(_) => {}
-        // The shutdown was cut short: a client reset its connection, a request
-        // was still open at the deadline, or Rocket's accept loop saw the
-        // signal first and skipped the graceful part. It is still a shutdown:
-        // say so, and exit normally once the log is flushed.
-        Err(error) if matches!(error.kind(), rocket::error::ErrorKind::Shutdown(..)) => {
-            tracing::warn!("The shutdown was cut short ({error}); flushing all the same");
-        }
-        // As `#[launch]` does: a failed launch explains itself when dropped.
-        Err(error) => drop(error),
-    }
-    // Whichever way Rocket stopped, the queued error mail goes out.
-    ch07_3_email_errors::mail::flush().await;
+    ch07_3_email_errors::launch(app()).await;
 }
 // ANCHOR_END: run
 
