@@ -315,27 +315,23 @@ impl ChildApp {
                 }
             }));
         }
-        let mut app = ChildApp {
+        let printed = || output.lock().expect("lock").clone();
+        let port = poll("the server to listen", printed, || {
+            let exited = child.try_wait().expect("the child's status");
+            assert!(
+                exited.is_none(),
+                "the server exited ({exited:?}) before listening; output:\n{}",
+                printed()
+            );
+            listening_port(child.id())
+        });
+        ChildApp {
             child,
-            port: 0,
+            port,
             dir,
             output,
             readers,
-        };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        app.port = loop {
-            if let Some(port) = listening_port(app.child.id()) {
-                break port;
-            }
-            let exited = app.child.try_wait().expect("the child's status");
-            assert!(
-                exited.is_none() && std::time::Instant::now() < deadline,
-                "the server is not listening ({exited:?}); output so far:\n{}",
-                app.output()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        };
-        app
+        }
     }
 
     /// The process's resident memory now, in KiB (Linux).
@@ -371,15 +367,7 @@ impl ChildApp {
 
     /// Polls `ready` until it holds: at most 30 seconds, then the test fails.
     pub fn wait_for(&self, ready: impl Fn(&Self) -> bool, what: &str) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while !ready(self) {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "timed out waiting for {what}; output so far:\n{}",
-                self.output()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        poll(what, || self.output(), || ready(self).then_some(()));
     }
 
     pub fn client(&self) -> HttpClient {
@@ -396,22 +384,18 @@ impl ChildApp {
             .status()
             .is_ok_and(|status| status.success());
         assert!(sent, "kill -TERM {pid}");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the child's status") {
-                // The pipes closed with the process: after these joins,
-                // `output` holds everything it printed.
-                for reader in self.readers.drain(..) {
-                    let _ = reader.join();
-                }
-                return status.success();
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no exit after SIGTERM"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
+        let output = self.output.clone();
+        let status = poll(
+            "an exit after SIGTERM",
+            || output.lock().expect("lock").clone(),
+            || self.child.try_wait().expect("the child's status"),
+        );
+        // The pipes closed with the process: after these joins, `output`
+        // holds everything it printed.
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
         }
+        status.success()
     }
 
     /// Registers `username` (password [`PASSWORD`]) and returns a client signed in as them.
@@ -438,6 +422,23 @@ impl Drop for ChildApp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Calls `probe` every 20 ms until it gives a value: at most 30 seconds, then
+/// the test fails with what the process has `printed` so far.
+fn poll<T>(what: &str, printed: impl Fn() -> String, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}; output so far:\n{}",
+            printed()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
