@@ -323,7 +323,7 @@ impl ChildApp {
                 "the server exited ({exited:?}) before listening; output:\n{}",
                 printed()
             );
-            listening_port(child.id())
+            launched_port(&printed())
         });
         ChildApp {
             child,
@@ -442,30 +442,14 @@ fn poll<T>(what: &str, printed: impl Fn() -> String, mut probe: impl FnMut() -> 
     }
 }
 
-/// The TCP port that process `pid` listens on, if it does yet (Linux: its
-/// socket descriptors, looked up among the listening sockets of /proc/net/tcp).
-fn listening_port(pid: u32) -> Option<u16> {
-    let sockets: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .ok()?
-        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
-        .filter_map(|target| {
-            let inode = target
-                .to_str()?
-                .strip_prefix("socket:[")?
-                .strip_suffix(']')?;
-            Some(inode.to_owned())
-        })
-        .collect();
-    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
-    table.lines().skip(1).find_map(|line| {
-        // sl local_address rem_address st ... inode: `0A` is LISTEN.
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let (local, state, inode) = (fields.get(1)?, fields.get(3)?, fields.get(9)?);
-        if *state != "0A" || !sockets.iter().any(|socket| socket == inode) {
-            return None;
-        }
-        u16::from_str_radix(local.split_once(':')?.1, 16).ok()
-    })
+/// The port in Rocket's launch line, `Rocket has launched from
+/// http://127.0.0.1:41234`, which every step prints in both profiles once it
+/// listens. Reading it works on every platform, unlike asking the OS.
+fn launched_port(printed: &str) -> Option<u16> {
+    let (_, url) = printed.split_once("has launched from http")?;
+    let url = url.lines().next()?;
+    let (_, port) = url.rsplit_once(':')?;
+    port.trim().parse().ok()
 }
 
 /// A port nobody listens on right now.

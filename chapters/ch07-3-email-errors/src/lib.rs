@@ -9,10 +9,9 @@
 pub mod mail;
 pub mod sink;
 
-use rocket::config::LogLevel;
 use rocket::figment::Figment;
-use rocket::{Build, Rocket};
-use tracing_subscriber::filter::LevelFilter;
+use rocket::{Build, Config, Rocket};
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -43,11 +42,9 @@ pub async fn launch(app: Rocket<Build>) {
 }
 
 // ANCHOR: init_logging
-/// The process's subscriber: the terminal, plus the mail layer at ERROR (idle
-/// unless [`app`]'s fairing turns mail on). `init()` also routes
-/// Rocket's own `log` records into `tracing`, so "Handler ... panicked" is
-/// mailed too. The level filters also tell `log` and `tracing` not to build
-/// DEBUG and TRACE records at all, which keeps them off the request path.
+/// The process's subscriber: the terminal, plus the mail layer (idle unless
+/// [`app`]'s fairing turns mail on). `init()` also routes Rocket's own `log`
+/// records into `tracing`, where the filters below decide who sees them.
 pub fn init_logging(figment: &Figment) {
     tracing_subscriber::registry()
         .with(terminal(figment))
@@ -55,32 +52,59 @@ pub fn init_logging(figment: &Figment) {
         .init();
 }
 
-/// The mail layer, at `mail_handler.setLevel(logging.ERROR)`.
+// ANCHOR: app_records
+/// The one rule for what is the app's own record: one whose target (the
+/// module that logged it) is in a crate of this workspace, `common` or a
+/// `ch07_*` step. Flask hangs its file and mail handlers on `app.logger`, and
+/// Werkzeug's request lines go to a logger of their own; Rocket's records
+/// (its launch dump, a line per request, an ERROR for every 404) have
+/// `rocket::...` targets, and this rule leaves them out the same way.
+/// `Targets` matches a target by its start, so `ch07_` covers every step.
+pub fn app_records(level: LevelFilter) -> Targets {
+    Targets::new()
+        .with_target("common", level)
+        .with_target("ch07_", level)
+}
+// ANCHOR_END: app_records
+
+/// The mail layer: `mail_handler.setLevel(logging.ERROR)` on `app.logger`.
 pub fn mail_layer<S>() -> impl Layer<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
-    mail::MailLayer.with_filter(LevelFilter::ERROR)
+    mail::MailLayer.with_filter(app_records(LevelFilter::ERROR))
 }
 // ANCHOR_END: init_logging
 
-/// The terminal layer, for a later step's subscriber too. It shows what
-/// Rocket's own logger would at the configured `log_level`: everything from
-/// INFO in debug, and in release (`critical`) only errors, so that a busy
-/// server does not spend its time writing request lines to a terminal.
-pub fn terminal<S>(figment: &Figment) -> impl tracing_subscriber::Layer<S>
+/// The terminal layer, for a later step's subscriber too.
+///
+/// - In the debug profile, what a developer wants while working, like
+///   Werkzeug's development server: Rocket's launch output and its lines for
+///   every request.
+/// - In release, the app's own records and Rocket's launch line (which names
+///   the address), plus Rocket's explanation when a launch fails. Nothing for
+///   an ordinary request, so a busy server does not spend its time writing to
+///   a terminal, and a 404 is not an ERROR line.
+pub fn terminal<S>(figment: &Figment) -> impl Layer<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
-    let level = match figment.extract_inner::<LogLevel>("log_level") {
-        Ok(LogLevel::Off) => LevelFilter::OFF,
-        Ok(LogLevel::Critical) => LevelFilter::ERROR,
-        Ok(LogLevel::Debug) => LevelFilter::DEBUG,
-        Ok(LogLevel::Normal) | Err(_) => LevelFilter::INFO,
+    let shown = if figment.profile() == Config::DEBUG_PROFILE {
+        Targets::new().with_default(LevelFilter::INFO)
+    } else {
+        app_records(LevelFilter::INFO)
+            // "Rocket has launched from http://127.0.0.1:8000" (a WARN, as
+            // Rocket logs it, so that it shows at every level).
+            .with_target("rocket::launch", LevelFilter::WARN)
+            // Why a launch failed: a port in use, a missing secret key, a bad
+            // setting, a database that cannot be opened.
+            .with_target("rocket::error", LevelFilter::INFO)
+            .with_target("rocket::config", LevelFilter::INFO)
+            .with_target("rocket_db_pools", LevelFilter::ERROR)
     };
     use std::io::IsTerminal;
     tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_filter(level)
+        .with_filter(shown)
 }

@@ -21,7 +21,7 @@ use rocket::tokio::sync::mpsc;
 use rocket::tokio::task::JoinHandle;
 use serde::Deserialize;
 use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
+use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
 /// The mail settings: `[default.mail]` in Rocket.toml (or `ROCKET_MAIL`), then
@@ -155,25 +155,16 @@ static UNSENT: AtomicU64 = AtomicU64::new(0);
 static QUEUE: Mutex<Option<mpsc::Sender<String>>> = Mutex::new(None);
 
 // ANCHOR: layer
-/// The `tracing` layer: `mail_handler.setLevel(logging.ERROR)`. It never
-/// blocks: a full queue drops the event and counts it.
+/// The `tracing` layer. [`crate::mail_layer`] filters it to the app's own
+/// ERROR records. It never blocks: a full queue drops the event and counts it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MailLayer;
 
 impl<S: Subscriber> Layer<S> for MailLayer {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        if *event.metadata().level() != Level::ERROR {
-            return;
-        }
         let Ok(queue) = QUEUE.lock() else { return };
         let Some(queue) = queue.as_ref() else { return };
-        let text = EventText::of(event);
-        // Rocket logs every 404 at ERROR. A visitor's typo is not a failure
-        // of the app, and Flask doesn't mail 404s either.
-        if text.starts_with("No matching routes for ") {
-            return;
-        }
-        if queue.try_send(text).is_err() {
+        if queue.try_send(EventText::of(event)).is_err() {
             UNSENT.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -181,9 +172,7 @@ impl<S: Subscriber> Layer<S> for MailLayer {
 // ANCHOR_END: layer
 
 /// An event's message followed by its other fields, as ` key=value`, in
-/// whatever order the event lists them. The `log.*` fields that `tracing-log`
-/// adds to Rocket's records (its target, file and line) are left out: they are
-/// where the message comes from, not part of it. Step 4's log line uses it too.
+/// whatever order the event lists them. Step 4's log line uses it too.
 #[derive(Debug, Default)]
 pub struct EventText {
     message: String,
@@ -203,7 +192,6 @@ impl Visit for EventText {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         let _ = match field.name() {
             "message" => write!(self.message, "{value:?}"),
-            name if name.starts_with("log.") => Ok(()),
             name => write!(self.fields, " {name}={value:?}"),
         };
     }

@@ -8,7 +8,7 @@
 //! `file-rotate`'s, and `tracing_appender::non_blocking` moves the writing to a
 //! thread of its own, so no request waits for the disk.
 
-mod batched;
+mod lost_records;
 mod python_format;
 
 use std::path::Path;
@@ -24,7 +24,7 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
-pub use batched::Batched;
+pub use lost_records::ReportLostRecords;
 pub use python_format::PythonFormat;
 
 /// Step 3's `app()` plus the startup line.
@@ -77,8 +77,9 @@ pub fn init_logging(figment: &Figment) -> Option<WorkerGuard> {
 /// `maxBytes=10240`: a file is rotated once it has passed this size.
 const MAX_BYTES: usize = 10240;
 
-/// The file layer: `logs/microblog.log`, INFO and up, in Python's format,
-/// rotated past 10240 bytes with 10 backups (`.1` the newest).
+/// The file layer: `logs/microblog.log`, the app's own records from INFO up,
+/// in Python's format, rotated past 10240 bytes with 10 backups (`.1` the
+/// newest).
 pub fn log_file<S>(dir: &Path) -> std::io::Result<(impl Layer<S>, WorkerGuard)>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
@@ -87,12 +88,10 @@ where
     // `if not os.path.exists('logs'): os.mkdir('logs')`, and a first open to
     // find out now, not at the first record, whether the file is writable.
     std::fs::create_dir_all(dir)?;
-    let in_file = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&path)?
-        .metadata()?
-        .len();
+        .open(&path)?;
     let file = FileRotate::new(
         &path,
         AppendCount::new(10),
@@ -100,15 +99,18 @@ where
         Compression::None,
         None,
     );
-    let file = Batched::new(file, MAX_BYTES, in_file.try_into().unwrap_or(usize::MAX));
     // Lossless: when the writer thread falls 128k records behind, a request
     // waits rather than a record going missing.
-    let (writer, guard) = NonBlockingBuilder::default().lossy(false).finish(file);
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(ReportLostRecords::new(file));
     let layer = tracing_subscriber::fmt::layer()
         .event_format(PythonFormat)
         .with_writer(writer)
         .with_ansi(false)
-        .with_filter(LevelFilter::INFO);
+        // `file_handler.setLevel(logging.INFO)` on `app.logger`: the app's own
+        // records, not Rocket's.
+        .with_filter(ch07_3_email_errors::app_records(LevelFilter::INFO));
     Ok((layer, guard))
 }
 // ANCHOR_END: init_logging

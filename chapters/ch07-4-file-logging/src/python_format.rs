@@ -1,13 +1,11 @@
 //! `%(asctime)s %(levelname)s: %(message)s [in %(pathname)s:%(lineno)d]`
 
-use std::cell::RefCell;
 use std::fmt::{self, Write};
 
 use ch07_3_email_errors::mail::EventText;
 use time::macros::format_description;
 use time::OffsetDateTime;
 use tracing::{Event, Level, Subscriber};
-use tracing_log::NormalizeEvent;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
@@ -30,10 +28,7 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        // Rocket's `log` records carry their real file and line here.
-        let normalized = event.normalized_metadata();
-        let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
-
+        let metadata = event.metadata();
         let message = escaped_message(event);
         // Like a Python traceback, the lines after the first go below the line.
         let (first, rest) = match message.split_once('\n') {
@@ -45,7 +40,7 @@ where
             writer,
             " {}: {first} [in {}:{}]",
             levelname(metadata.level()),
-            metadata.file().map_or("?", pathname),
+            metadata.file().unwrap_or("?"),
             metadata.line().unwrap_or(0),
         )?;
         if let Some(rest) = rest {
@@ -77,23 +72,14 @@ fn escaped_message(event: &Event<'_>) -> String {
     escaped
 }
 
-/// `2026-11-25 13:05:42,123`: a comma before the milliseconds. The part up to
-/// the second changes once a second, so each thread formats it once a second.
+/// `2026-11-25 13:05:42,123`: a comma before the milliseconds.
 pub fn write_asctime(writer: &mut impl Write, now: OffsetDateTime) -> fmt::Result {
-    thread_local! {
-        static SECOND: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
-    }
-    SECOND.with_borrow_mut(|(second, text)| {
-        if *second != now.unix_timestamp() {
-            *second = now.unix_timestamp();
-            *text = now
-                .format(format_description!(
-                    "[year]-[month]-[day] [hour]:[minute]:[second]"
-                ))
-                .unwrap_or_default();
-        }
-        write!(writer, "{text},{:03}", now.millisecond())
-    })
+    let asctime = now
+        .format(format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second],[subsecond digits:3]"
+        ))
+        .map_err(|_| fmt::Error)?;
+    writer.write_str(&asctime)
 }
 
 /// Python's level names: WARN is `WARNING`, TRACE is Python's `NOTSET` at best.
@@ -105,13 +91,4 @@ pub fn levelname(level: &Level) -> &'static str {
         Level::DEBUG => "DEBUG",
         Level::TRACE => "TRACE",
     }
-}
-
-/// The source file, as the compiler named it. A dependency's path starts with
-/// cargo's registry folder, the same ~60 characters on every one of Rocket's
-/// lines; it is cut to the crate's own folder: `rocket-0.5.2/src/server.rs`.
-pub fn pathname(file: &str) -> &str {
-    file.split_once("/registry/src/")
-        .and_then(|(_, index_and_crate)| index_and_crate.split_once('/'))
-        .map_or(file, |(_, in_crate)| in_crate)
 }

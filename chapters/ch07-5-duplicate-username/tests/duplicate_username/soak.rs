@@ -1,9 +1,9 @@
 //! Load on the real release binary: a mixed soak, then SIGTERM in the middle
-//! of load, and a forged log line.
+//! of load.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::testing::{ChildApp, HttpClient};
 
@@ -103,20 +103,11 @@ fn a_minute_of_mixed_load_gives_no_unexpected_status_and_no_memory_growth() {
     );
 }
 
-/// SIGTERM while 32 clients are busy: the process exits cleanly, and no answered
-/// request is missing from the log file, which the shutdown flushed.
-///
-/// The log rotates at 10 x 10240 bytes, a few hundred requests, so under load
-/// the oldest records are dropped on purpose. What rotation drops is always the
-/// oldest, so for each client the requests still in the log must be an unbroken
-/// run that ends with its last answer, and the last answers overall (those that
-/// a lost buffer would lose) must all be there.
+/// SIGTERM while 32 clients are busy: every request before the signal was
+/// answered, and the process exits cleanly with its log flushed: the startup
+/// line there, and no ERROR or WARNING from the load or the shutdown.
 #[test]
-fn sigterm_under_load_exits_cleanly_and_logs_every_last_answered_request() {
-    /// Fewer answers than the log keeps, even with every client's request in
-    /// flight written after them.
-    const NEWEST: usize = 64;
-
+fn sigterm_under_load_exits_cleanly_with_the_log_flushed() {
     let mut app = ChildApp::start(release_binary(), &[]);
     let port = app.port;
     let signalled = Arc::new(AtomicBool::new(false));
@@ -125,23 +116,20 @@ fn sigterm_under_load_exits_cleanly_and_logs_every_last_answered_request() {
             let signalled = signalled.clone();
             std::thread::spawn(move || {
                 let client = HttpClient::new(port);
-                let mut answers = Vec::new();
-                let mut failed_before_the_signal = None;
+                let mut answers = 0;
                 for n in 0.. {
                     let path = format!("/term/{thread}-{n}");
                     match client.try_get(&path) {
-                        Ok(reply) if reply.status == 404 => answers.push((Instant::now(), path)),
-                        outcome => {
-                            // After the signal a refused or cut connection is
-                            // the shutdown; before it, it is a failure.
-                            if !signalled.load(Ordering::SeqCst) {
-                                failed_before_the_signal = Some(format!("{path}: {outcome:?}"));
-                            }
-                            break;
+                        Ok(reply) if reply.status == 404 => answers += 1,
+                        // After the signal a refused or cut connection is the
+                        // shutdown; before it, it is a failure.
+                        outcome if !signalled.load(Ordering::SeqCst) => {
+                            return Err(format!("{path}: {outcome:?}"));
                         }
+                        _ => break,
                     }
                 }
-                (answers, failed_before_the_signal)
+                Ok(answers)
             })
         })
         .collect();
@@ -149,99 +137,25 @@ fn sigterm_under_load_exits_cleanly_and_logs_every_last_answered_request() {
     std::thread::sleep(Duration::from_secs(3));
     signalled.store(true, Ordering::SeqCst);
     let clean = app.terminate();
-    let per_client: Vec<_> = clients
-        .into_iter()
-        .map(|client| client.join().expect("a client thread"))
-        .collect();
+    let mut answered = 0;
+    for client in clients {
+        answered += client
+            .join()
+            .expect("a client thread")
+            .expect("answered before SIGTERM");
+    }
 
     assert!(clean, "a clean exit:\n{}", app.output());
     let log = app.whole_log();
-    let shutdown_records: Vec<&str> = log
-        .lines()
-        .filter(|line| line.contains("hutdown") || line.contains("SIGTERM"))
-        .collect();
-    assert!(log.contains("Received SIGTERM."), "{shutdown_records:#?}");
-    // Rocket's last record says how the shutdown ended: gracefully, cut short
-    // by a client, or (Rocket 0.5's race between its accept loop and its
-    // shutdown branch) at once. Every way exits cleanly with the log flushed.
-    let endings = [
-        "Graceful shutdown completed successfully.",
-        "Server failed while shutting down",
-        "Shutdown failed",
-        "Server shutdown nominally.",
-    ];
-    assert!(
-        endings.iter().any(|ending| log.contains(ending)),
-        "how the shutdown ended is in the log: {shutdown_records:#?}"
-    );
-    let logged: std::collections::HashSet<&str> = log
-        .lines()
-        .filter_map(|line| line.split_once(" INFO: GET ")?.1.split_once(':'))
-        .map(|(path, _)| path)
-        .collect();
-
-    let mut every_answer = Vec::new();
-    for (client, (answers, failure)) in per_client.iter().enumerate() {
-        assert_eq!(failure, &None, "client {client} failed before SIGTERM");
-        assert!(!answers.is_empty(), "client {client} had answers");
-        let first_kept = answers
-            .iter()
-            .position(|(_, path)| logged.contains(path.as_str()))
-            .unwrap_or(answers.len());
-        for (_, path) in &answers[first_kept..] {
-            assert!(
-                logged.contains(path.as_str()),
-                "{path} was answered but is not in the log, while an earlier request is"
-            );
-        }
-        every_answer.extend(answers.iter());
-    }
-    every_answer.sort();
-    for (_, path) in every_answer.iter().rev().take(NEWEST) {
-        assert!(
-            logged.contains(path.as_str()),
-            "{path}, among the last {NEWEST} answers, is not in the log"
-        );
-    }
-    println!(
-        "sigterm: {} requests answered by {CLIENTS} clients; the last {NEWEST} and every \
-         client's unbroken run of latest answers are in the log",
-        every_answer.len()
-    );
-}
-
-/// A newline and a fake record in a path or a username cannot forge a line of
-/// logs/microblog.log: paths are logged percent-encoded, form values not at all.
-#[test]
-fn a_fake_record_in_a_path_or_username_cannot_forge_a_log_line() {
-    let mut app = ChildApp::start(release_binary(), &[]);
-    let fake = "\n2020-01-01 00:00:00,000 ERROR: forged [in x.rs:1]";
-    let client = app.client();
-    let encoded = rocket::http::RawStr::new(fake).percent_encode().to_string();
-    assert_eq!(client.get(&format!("/user/{encoded}")).status, 303);
-    assert_eq!(client.get(&format!("/nowhere/{encoded}")).status, 404);
-    let reply = client.submit(
-        "/register",
-        &[
-            ("username", fake),
-            ("email", "f@example.com"),
-            ("password", "p"),
-            ("password2", "p"),
-        ],
-    );
-    assert_eq!(reply.status, 303, "the odd username is accepted");
-    assert!(app.terminate());
-
-    let log = app.whole_log();
-    assert!(
-        log.contains("GET /nowhere/%0A2020-01-01"),
-        "the path is logged, encoded"
-    );
-    assert!(
-        !log.lines()
-            .any(|line| line.starts_with("2020-01-01 00:00:00,000")),
-        "a forged line"
-    );
+    assert!(log.contains("INFO: Microblog startup"), "{log}");
+    // Rocket 0.5 can end without its graceful part (see step 3's `launch`),
+    // and then says so in a WARNING; any other ending leaves no record.
+    let cut_short = "WARNING: The shutdown was cut short";
+    let unexpected = |line: &&str| {
+        line.contains(" ERROR: ") || (line.contains(" WARNING: ") && !line.contains(cut_short))
+    };
+    assert!(!log.lines().any(|line| unexpected(&line)), "{log}");
+    println!("sigterm: {answered} requests answered by {CLIENTS} clients, then a clean exit");
 }
 
 /// The real binary with its database locked by another process, and a mail
