@@ -12,8 +12,6 @@ pub mod models;
 pub mod page;
 pub mod routes;
 pub mod templates;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 use rocket::{catchers, Build, Rocket};
 

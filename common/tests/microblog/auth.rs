@@ -1,5 +1,5 @@
-use common::testing::PASSWORD;
 use rocket::http::Status;
+use test_support::PASSWORD;
 
 use crate::app;
 

@@ -3,7 +3,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::testing::{ChildApp, ROCKET_TOML};
+use test_support::{ChildApp, ROCKET_TOML};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_common");
 

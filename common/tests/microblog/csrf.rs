@@ -1,5 +1,5 @@
-use common::testing::form_body;
 use rocket::http::Status;
+use test_support::form_body;
 
 use crate::app;
 

@@ -7,7 +7,7 @@ mod csrf;
 mod profile;
 mod register;
 
-use common::testing::TestApp;
+use test_support::TestApp;
 
 async fn app() -> TestApp {
     TestApp::new(common::app()).await

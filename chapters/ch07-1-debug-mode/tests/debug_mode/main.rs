@@ -2,9 +2,9 @@
 //! release it shows nothing of the error.
 
 use ch07_1_debug_mode::Debugger;
-use common::testing::{release, Browser, TestApp};
 use rocket::http::Status;
 use rocket::{get, routes};
+use test_support::{release, Browser, TestApp};
 
 /// Test-only: a handler that panics.
 #[get("/panic")]
@@ -221,7 +221,7 @@ async fn markup_in_the_request_is_escaped_on_the_debug_page() {
 /// one each start; the release profile prints none.
 #[test]
 fn the_binary_prints_a_new_pin_at_each_start_and_none_in_release() {
-    use common::testing::ChildApp;
+    use test_support::ChildApp;
 
     const BINARY: &str = env!("CARGO_BIN_EXE_ch07-1-debug-mode");
     let printed_pin = |app: &ChildApp| {

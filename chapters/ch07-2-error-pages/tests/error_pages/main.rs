@@ -1,8 +1,8 @@
 //! Step 2: error pages in the site's layout, and failed requests that leave the
 //! database as it was.
 
-use common::testing::{form_body, release, TestApp};
 use rocket::http::{ContentType, Status};
+use test_support::{form_body, release, TestApp};
 
 async fn debug_app() -> TestApp {
     TestApp::new(ch07_2_error_pages::app()).await

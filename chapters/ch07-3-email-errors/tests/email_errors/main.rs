@@ -6,7 +6,7 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use ch07_3_email_errors::sink::{Mail, MailSink};
-use common::testing::{free_port, ChildApp, HttpClient};
+use test_support::{free_port, ChildApp, HttpClient};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ch07-3-email-errors");
 const WAIT: Duration = Duration::from_secs(30);

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use common::testing::{ChildApp, HttpClient};
+use test_support::{ChildApp, HttpClient};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ch07-4-file-logging");
 const MAX_BYTES: u64 = 10240;

@@ -1,7 +1,7 @@
 //! First pieces of the hardening of the complete app: escaping and sessions.
 
-use common::testing::{form_body, TestApp, PASSWORD};
 use rocket::http::{Cookie, SameSite, Status};
+use test_support::{form_body, TestApp, PASSWORD};
 
 use crate::app;
 

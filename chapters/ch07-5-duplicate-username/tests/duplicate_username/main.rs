@@ -4,9 +4,9 @@ mod hardening;
 mod soak;
 
 use ch07_3_email_errors::sink::MailSink;
-use common::testing::{release, ChildApp, TestApp};
 use rocket::futures::future::join_all;
 use rocket::http::Status;
+use test_support::{release, ChildApp, TestApp};
 
 async fn app() -> TestApp {
     TestApp::new(release(ch07_5_duplicate_username::app())).await

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::testing::{ChildApp, HttpClient};
+use test_support::{ChildApp, HttpClient};
 
 /// The release build of this step's binary, built once for these tests (the
 /// test binaries themselves are debug builds).

@@ -1,0 +1,359 @@
+//! A step's real binary, run as a learner runs it, and driven over HTTP.
+//!
+//! Only for what needs a process: what it prints, the log file it writes, mail
+//! it sends over SMTP, and how it shuts down. Everything else is tested in
+//! process ([`crate::TestApp`]).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use crate::{csrf_token_in, form_body, PASSWORD, TEST_SECRET_KEY};
+
+/// How long a test waits for anything a child does before it fails.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The repository's Rocket.toml, so a child in a temporary directory finds it.
+pub const ROCKET_TOML: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../Rocket.toml");
+
+/// The real binary of a step in its own working directory, with its own port
+/// and database. Killed when dropped.
+#[derive(Debug)]
+pub struct ChildApp {
+    child: std::process::Child,
+    pub port: u16,
+    pub dir: TempDir,
+    output: Arc<Mutex<String>>,
+    /// The threads that copy stdout and stderr into `output`.
+    readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl ChildApp {
+    /// Starts `binary` with `env` on top of: the release profile and a secret
+    /// key (unless `env` says otherwise), port 0, and a fresh database. Waits
+    /// (bounded) until it listens, and reads the port it got from its launch line.
+    pub fn start(binary: &str, env: &[(&str, &str)]) -> ChildApp {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        Self::start_in(dir, binary, env)
+    }
+
+    /// [`ChildApp::start`] with `dir`, prepared by the test, as the working directory.
+    pub fn start_in(dir: TempDir, binary: &str, env: &[(&str, &str)]) -> ChildApp {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+
+        let db = dir.path().join("microblog.db");
+        let mut command = Command::new(binary);
+        command
+            .current_dir(dir.path())
+            .env("ROCKET_CONFIG", ROCKET_TOML)
+            .env("ROCKET_PROFILE", "release")
+            .env("ROCKET_SECRET_KEY", TEST_SECRET_KEY)
+            // The kernel picks the port as the app binds it. A port picked here
+            // and handed over could be taken by a parallel test in between.
+            .env("ROCKET_PORT", "0")
+            .env(
+                "ROCKET_DATABASES",
+                format!("{{microblog={{url=\"{}\"}}}}", db.display()),
+            )
+            .env("ROCKET_CLI_COLORS", "false")
+            .env_remove("MAIL_SERVER")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("the binary starts");
+        let output = Arc::new(Mutex::new(String::new()));
+        let streams: [Box<dyn std::io::Read + Send>; 2] = [
+            Box::new(child.stdout.take().expect("stdout")),
+            Box::new(child.stderr.take().expect("stderr")),
+        ];
+        let mut readers = Vec::new();
+        for stream in streams {
+            let output = output.clone();
+            readers.push(std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stream)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    let mut output = output.lock().expect("lock");
+                    output.push_str(&line);
+                    output.push('\n');
+                }
+            }));
+        }
+        let printed = || output.lock().expect("lock").clone();
+        let port = poll("the server to listen", printed, || {
+            let exited = child.try_wait().expect("the child's status");
+            assert!(
+                exited.is_none(),
+                "the server exited ({exited:?}) before listening; output:\n{}",
+                printed()
+            );
+            launched_port(&printed())
+        });
+        ChildApp {
+            child,
+            port,
+            dir,
+            output,
+            readers,
+        }
+    }
+
+    /// The process's resident memory now, in KiB, where the OS tells it
+    /// simply (Linux); `None` elsewhere.
+    pub fn rss_kib(&self) -> Option<u64> {
+        self.proc_status_kib("VmRSS:")
+    }
+
+    /// The most resident memory the process has had, in KiB (Linux).
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        self.proc_status_kib("VmHWM:")
+    }
+
+    #[cfg(target_os = "linux")]
+    fn proc_status_kib(&self, field: &str) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|line| line.starts_with(field))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn proc_status_kib(&self, _field: &str) -> Option<u64> {
+        None
+    }
+
+    /// Every file of `logs/` (the log and its rotated backups), concatenated.
+    pub fn whole_log(&self) -> String {
+        let Ok(entries) = std::fs::read_dir(self.dir.path().join("logs")) else {
+            return String::new();
+        };
+        entries
+            .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
+            .collect()
+    }
+
+    /// Everything the process printed so far, stdout and stderr.
+    pub fn output(&self) -> String {
+        self.output.lock().expect("lock").clone()
+    }
+
+    /// Polls `ready` until it holds: at most 30 seconds, then the test fails.
+    pub fn wait_for(&self, ready: impl Fn(&Self) -> bool, what: &str) {
+        poll(what, || self.output(), || ready(self).then_some(()));
+    }
+
+    /// A new visitor, with a cookie jar of its own.
+    pub fn client(&self) -> HttpClient {
+        HttpClient::new(self.port)
+    }
+
+    /// Sends SIGTERM, as `kill` or a service manager would, and waits (bounded)
+    /// for the exit. Returns whether the exit was clean.
+    #[cfg(unix)]
+    pub fn terminate(&mut self) -> bool {
+        use rustix::process::{kill_process, Pid, Signal};
+        let pid = Pid::from_child(&self.child);
+        kill_process(pid, Signal::TERM).expect("SIGTERM is sent");
+        self.wait_for_exit()
+    }
+
+    /// Waits (bounded) for the process to exit, then for the last of its output.
+    pub fn wait_for_exit(&mut self) -> bool {
+        let output = self.output.clone();
+        let status = poll(
+            "the process to exit",
+            || output.lock().expect("lock").clone(),
+            || self.child.try_wait().expect("the child's status"),
+        );
+        // The pipes closed with the process: after these joins, `output`
+        // holds everything it printed.
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        status.success()
+    }
+
+    /// Registers `username` (password [`PASSWORD`]) and returns a client signed in as them.
+    pub fn signed_in(&self, username: &str) -> HttpClient {
+        let client = self.client();
+        let email = format!("{username}@example.com");
+        let reply = client.submit(
+            "/register",
+            &[
+                ("username", username),
+                ("email", &email),
+                ("password", PASSWORD),
+                ("password2", PASSWORD),
+            ],
+        );
+        assert_eq!(reply.status, 303, "registering {username}: {}", reply.body);
+        let reply = client.submit("/login", &[("username", username), ("password", PASSWORD)]);
+        assert_eq!(reply.status, 303, "signing in {username}");
+        client
+    }
+}
+
+impl Drop for ChildApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Calls `probe` every 20 ms until it gives a value: at most 30 seconds, then
+/// the test fails with what the process has `printed` so far.
+fn poll<T>(what: &str, printed: impl Fn() -> String, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; output so far:\n{}",
+            printed()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The port in Rocket's launch line, `Rocket has launched from
+/// http://127.0.0.1:41234`, which every step prints in both profiles once it
+/// listens. Reading it works on every platform, unlike asking the OS.
+fn launched_port(printed: &str) -> Option<u16> {
+    let (_, url) = printed.split_once("has launched from http")?;
+    let url = url.lines().next()?;
+    let (_, port) = url.rsplit_once(':')?;
+    port.trim().parse().ok()
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+/// One visitor of a child app, over real HTTP: `ureq` with its cookie store,
+/// redirects not followed (a test looks at the 303 itself).
+#[derive(Debug)]
+pub struct HttpClient {
+    agent: ureq::Agent,
+    base: String,
+}
+
+/// A response from [`HttpClient`], read whole.
+#[derive(Debug)]
+pub struct HttpReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl HttpClient {
+    pub fn new(port: u16) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(PATIENCE))
+            .build()
+            .new_agent();
+        HttpClient {
+            agent,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> HttpReply {
+        self.try_get(path).expect("an HTTP exchange")
+    }
+
+    /// A GET that reports a refused or cut connection instead of failing the test.
+    pub fn try_get(&self, path: &str) -> Result<HttpReply, ureq::Error> {
+        read(self.agent.get(format!("{}{path}", self.base)).call()?)
+    }
+
+    /// GETs the form at `path` for its CSRF token, then posts `fields` to it.
+    pub fn submit(&self, path: &str, fields: &[(&str, &str)]) -> HttpReply {
+        let form_page = if path == "/edit_profile" {
+            path
+        } else {
+            "/login"
+        };
+        let page = self.get(form_page);
+        let token = csrf_token_in(&page.body).unwrap_or_default().to_owned();
+        let mut fields = fields.to_vec();
+        fields.push(("csrf_token", &token));
+        self.post(path, &form_body(&fields))
+    }
+
+    /// The `Cookie:` header this visitor sends, for a load generator that
+    /// replays its requests.
+    pub fn cookie_header(&self) -> String {
+        let jar = self.agent.cookie_jar_lock();
+        let pairs: Vec<String> = jar
+            .iter()
+            .map(|cookie| format!("{}={}", cookie.name(), cookie.value()))
+            .collect();
+        pairs.join("; ")
+    }
+
+    /// POSTs `body` as a form, as it is.
+    pub fn post(&self, path: &str, body: &str) -> HttpReply {
+        let request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .content_type("application/x-www-form-urlencoded");
+        request
+            .send(body)
+            .map_err(ureq::Error::from)
+            .and_then(read)
+            .expect("an HTTP exchange")
+    }
+}
+
+fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<HttpReply, ureq::Error> {
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_owned(), value)
+        })
+        .collect();
+    let body = response.body_mut().read_to_string()?;
+    Ok(HttpReply {
+        status,
+        headers,
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::launched_port;
+
+    #[test]
+    fn the_port_is_read_from_rockets_launch_line() {
+        let printed = "Error mail: on\nWARN rocket::launch: Rocket has launched from http://127.0.0.1:41234\n";
+        assert_eq!(launched_port(printed), Some(41234));
+        assert_eq!(
+            launched_port("Rocket has launched from http://[::1]:8000"),
+            Some(8000)
+        );
+        assert_eq!(launched_port("Configured for release."), None);
+    }
+}

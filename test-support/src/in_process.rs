@@ -1,0 +1,245 @@
+//! In-process tests: a step's `app()` driven through Rocket's local client.
+//!
+//! A [`TestApp`] is one app on its own temporary SQLite file, driven through
+//! Rocket's local client. A [`Browser`] is one visitor with its own cookie jar,
+//! so a test can have several users signed in to one app at once.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use rocket::http::{ContentType, Cookie, Status};
+use rocket::local::asynchronous::{Client, LocalRequest, LocalResponse};
+use rocket::{Build, Rocket};
+use rocket_db_pools::Database;
+use tempfile::TempDir;
+
+use common::db::Db;
+use common::models::User;
+
+/// The password every helper-made user has.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A throwaway secret key for the release profile in tests.
+pub const TEST_SECRET_KEY: &str = "aHNHbXJZdkhHWm9YdXhNZ3hQeGtVcWhlanNiR0R4dXk=";
+
+/// The value of the hidden `csrf_token` field in a page, if it has a form.
+pub fn csrf_token_in(page: &str) -> Option<&str> {
+    let marker = r#"name="csrf_token" type="hidden" value=""#;
+    let start = page.find(marker)? + marker.len();
+    page[start..].split('"').next()
+}
+
+/// `rocket` in the release profile (`ROCKET_PROFILE=release`), with a throwaway
+/// secret key.
+pub fn release(rocket: Rocket<Build>) -> Rocket<Build> {
+    let figment = rocket
+        .figment()
+        .clone()
+        .select(rocket::Config::RELEASE_PROFILE)
+        .merge(("secret_key", TEST_SECRET_KEY));
+    rocket.configure(figment)
+}
+
+#[derive(Debug)]
+pub struct TestApp {
+    pub client: Client,
+    dir: TempDir,
+}
+
+impl TestApp {
+    /// Launches `rocket` (a step's `app()`) on a fresh database file.
+    pub async fn new(rocket: Rocket<Build>) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let db_path = dir.path().join("microblog.db");
+        let figment = rocket
+            .figment()
+            .clone()
+            .merge(("databases.microblog.url", db_path.display().to_string()))
+            // Absolute, so the tests pass from any working directory.
+            .merge((
+                "template_dir",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/../templates"),
+            ));
+        let client = Client::untracked(rocket.configure(figment))
+            .await
+            .expect("the app launches");
+        TestApp { client, dir }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("microblog.db")
+    }
+
+    /// The app's own connection pool, for looking at what was saved.
+    pub fn pool(&self) -> &sqlx::SqlitePool {
+        Db::fetch(self.client.rocket()).expect("the database pool")
+    }
+
+    pub async fn user(&self, username: &str) -> Option<User> {
+        User::find_by_username(self.pool(), username)
+            .await
+            .expect("a user query")
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        // `fetch_all`, for the reason given in `models`.
+        let counts: Vec<i64> = sqlx::query_scalar(r#"SELECT count(*) FROM "user""#)
+            .fetch_all(self.pool())
+            .await
+            .expect("a count query");
+        counts[0]
+    }
+
+    /// Inserts a user with [`PASSWORD`] straight into the database.
+    pub async fn create_user(&self, username: &str, email: &str) -> User {
+        let hash = rocket::tokio::task::spawn_blocking(|| password_auth::generate_hash(PASSWORD))
+            .await
+            .expect("hashing");
+        User::insert(self.pool(), username, email, &hash)
+            .await
+            .expect("an insert");
+        self.user(username).await.expect("the new user")
+    }
+
+    /// A new visitor, holding a CSRF token as a browser does after its first page.
+    pub async fn browser(&self) -> Browser<'_> {
+        let browser = Browser {
+            app: self,
+            jar: Mutex::new(Vec::new()),
+            csrf_token: Mutex::new(String::new()),
+        };
+        let login = browser.get("/login").await;
+        *browser.csrf_token.lock().expect("lock") = login.csrf_token();
+        browser
+    }
+
+    /// A visitor signed in as a newly created user.
+    pub async fn signed_in(&self, username: &str) -> Browser<'_> {
+        self.create_user(username, &format!("{username}@example.com"))
+            .await;
+        let browser = self.browser().await;
+        let reply = browser
+            .post("/login", &[("username", username), ("password", PASSWORD)])
+            .await;
+        assert_eq!(reply.status, Status::SeeOther, "signing in {username}");
+        browser
+    }
+}
+
+/// One visitor: sends back the cookies the app set, as a browser would.
+#[derive(Debug)]
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    jar: Mutex<Vec<Cookie<'static>>>,
+    csrf_token: Mutex<String>,
+}
+
+impl Browser<'_> {
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(self.app.client.get(uri.to_owned())).await
+    }
+
+    /// A GET with an extra header. The local client hands cookies to Rocket
+    /// directly, so a test that wants to see a `Cookie:` header sends one here.
+    pub async fn get_with_header(&self, uri: &str, name: &'static str, value: String) -> Reply {
+        let request = self.app.client.get(uri.to_owned());
+        self.send(request.header(rocket::http::Header::new(name, value)))
+            .await
+    }
+
+    /// The token this visitor's forms carry.
+    pub fn csrf_token(&self) -> String {
+        self.csrf_token.lock().expect("lock").clone()
+    }
+
+    /// Submits a form as the page's own form would, CSRF token included.
+    pub async fn post(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
+        let token = self.csrf_token();
+        let mut fields = fields.to_vec();
+        fields.push(("csrf_token", &token));
+        self.post_raw(uri, &form_body(&fields)).await
+    }
+
+    /// Sends `body` as it is, with no CSRF token added.
+    pub async fn post_raw(&self, uri: &str, body: &str) -> Reply {
+        let request = self
+            .app
+            .client
+            .post(uri.to_owned())
+            .header(ContentType::Form)
+            .body(body);
+        self.send(request).await
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<Cookie<'static>> {
+        let jar = self.jar.lock().expect("lock");
+        jar.iter().find(|cookie| cookie.name() == name).cloned()
+    }
+
+    async fn send(&self, request: LocalRequest<'_>) -> Reply {
+        let cookies = self.jar.lock().expect("lock").clone();
+        let response = request.cookies(cookies).dispatch().await;
+        let reply = Reply::read(response).await;
+        let mut jar = self.jar.lock().expect("lock");
+        for cookie in &reply.set_cookies {
+            jar.retain(|kept| kept.name() != cookie.name());
+            let removal = cookie.max_age().is_some_and(|age| age.is_zero());
+            if !removal {
+                jar.push(cookie.clone());
+            }
+        }
+        reply
+    }
+}
+
+/// `application/x-www-form-urlencoded`, as a browser encodes a form.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    rocket::http::RawStr::new(text).percent_encode().to_string()
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: Status,
+    pub location: Option<String>,
+    pub body: String,
+    pub set_cookies: Vec<Cookie<'static>>,
+}
+
+impl Reply {
+    async fn read(response: LocalResponse<'_>) -> Self {
+        let status = response.status();
+        let location = response.headers().get_one("Location").map(str::to_owned);
+        let set_cookies = response
+            .headers()
+            .get("Set-Cookie")
+            .filter_map(|header| Cookie::parse_encoded(header.to_owned()).ok())
+            .collect();
+        let body = response.into_string().await.unwrap_or_default();
+        Reply {
+            status,
+            location,
+            body,
+            set_cookies,
+        }
+    }
+
+    /// The value of the hidden `csrf_token` field on this page.
+    pub fn csrf_token(&self) -> String {
+        csrf_token_in(&self.body)
+            .expect("a form with a CSRF token")
+            .to_owned()
+    }
+
+    pub fn set_cookie(&self, name: &str) -> Option<&Cookie<'static>> {
+        self.set_cookies.iter().find(|cookie| cookie.name() == name)
+    }
+}
