@@ -113,15 +113,38 @@ pub fn login_required(req: &Request<'_>) -> Flash<Redirect> {
 /// `/index`. Flask checks `urlsplit(next).netloc == ''`, which lets `/\evil`
 /// through: browsers read it as `//evil`.
 pub fn safe_next(next: Option<&str>) -> Redirect {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && Origin::parse(path).is_ok() =>
-        {
-            Redirect::to(path.to_owned())
+    match next.filter(|path| is_path_on_this_site(path)) {
+        Some(path) => Redirect::to(path.to_owned()),
+        None => Redirect::to(uri!(crate::routes::index)),
+    }
+}
+
+fn is_path_on_this_site(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && Origin::parse(path).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_path_on_this_site;
+
+    #[test]
+    fn next_is_followed_only_to_a_path_on_this_site() {
+        for ours in ["/", "/index", "/user/john?page=2", "/edit_profile"] {
+            assert!(is_path_on_this_site(ours), "{ours}");
         }
-        _ => Redirect::to(uri!(crate::routes::index)),
+        let elsewhere = [
+            "",
+            "index",
+            "http://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "/a b",
+        ];
+        for theirs in elsewhere {
+            assert!(!is_path_on_this_site(theirs), "{theirs}");
+        }
     }
 }

@@ -186,3 +186,119 @@ impl CsrfField for EditProfileForm {
         &self.csrf_token
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit_profile(username: &str, about_me: &str) -> FieldErrors {
+        EditProfileForm {
+            username: username.to_owned(),
+            about_me: about_me.to_owned(),
+            csrf_token: String::new(),
+        }
+        .validate()
+    }
+
+    fn login(username: &str, password: &str) -> FieldErrors {
+        LoginForm {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            remember_me: None,
+            csrf_token: String::new(),
+        }
+        .validate()
+    }
+
+    #[test]
+    fn errors_are_kept_by_field_and_an_untouched_field_has_none() {
+        let mut errors = FieldErrors::default();
+        assert!(errors.is_empty());
+        errors.add("username", "first");
+        errors.add("username", "second");
+        assert!(!errors.is_empty());
+        assert_eq!(errors.get("username"), ["first", "second"]);
+        assert!(errors.get("email").is_empty());
+    }
+
+    #[test]
+    fn a_blank_field_is_required_and_its_other_checks_are_skipped() {
+        for blank in ["", "   "] {
+            let errors = edit_profile(blank, "");
+            assert_eq!(errors.get("username"), ["This field is required."]);
+        }
+        assert!(edit_profile("a", "").is_empty());
+    }
+
+    #[test]
+    fn a_username_is_1_to_64_characters_counted_as_python_counts_them() {
+        let too_long = "Field must be between 1 and 64 characters long.";
+        assert!(edit_profile(&"a".repeat(64), "").is_empty());
+        assert_eq!(
+            edit_profile(&"a".repeat(65), "").get("username"),
+            [too_long]
+        );
+        // 64 characters of two bytes each: 128 bytes, still 64 characters.
+        assert!(edit_profile(&"é".repeat(64), "").is_empty());
+    }
+
+    #[test]
+    fn about_me_may_be_empty_and_at_most_140_characters() {
+        assert!(edit_profile("a", "").is_empty());
+        assert!(edit_profile("a", &"b".repeat(140)).is_empty());
+        assert_eq!(
+            edit_profile("a", &"b".repeat(141)).get("about_me"),
+            ["Field must be between 0 and 140 characters long."]
+        );
+    }
+
+    #[test]
+    fn a_length_below_the_minimum_is_an_error_too() {
+        let mut errors = FieldErrors::default();
+        errors.length("code", "ab", 3, 5);
+        assert_eq!(
+            errors.get("code"),
+            ["Field must be between 3 and 5 characters long."]
+        );
+        let mut errors = FieldErrors::default();
+        errors.length("code", "abc", 3, 5);
+        assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn the_login_form_needs_both_a_username_and_a_password() {
+        assert!(login("john", "secret").is_empty());
+        let errors = login("", "secret");
+        assert_eq!(errors.get("username"), ["This field is required."]);
+        assert!(errors.get("password").is_empty());
+        let errors = login("john", "");
+        assert!(errors.get("username").is_empty());
+        assert_eq!(errors.get("password"), ["This field is required."]);
+    }
+
+    #[test]
+    fn remember_me_is_ticked_by_any_value_but_empty_or_false() {
+        let form = |value: Option<&str>| LoginForm {
+            username: String::new(),
+            password: String::new(),
+            remember_me: value.map(str::to_owned),
+            csrf_token: String::new(),
+        };
+        assert!(!form(None).remember_me());
+        assert!(!form(Some("")).remember_me());
+        assert!(!form(Some("false")).remember_me());
+        assert!(form(Some("y")).remember_me());
+    }
+
+    #[test]
+    fn an_email_has_one_at_sign_a_local_part_and_a_dotted_domain() {
+        for good in ["a@b.c", "john.smith@mail.example.com"] {
+            assert!(looks_like_email(good), "{good}");
+        }
+        for bad in [
+            "", "ab.c", "@b.c", "a@b", "a@b@c.d", "a b@c.d", "a@b .c", "a@.c", "a@b.", "a@b..c",
+        ] {
+            assert!(!looks_like_email(bad), "{bad}");
+        }
+    }
+}

@@ -132,3 +132,25 @@ fn path_matches(pattern: &str, path: &str) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::path_matches;
+
+    #[test]
+    fn a_route_path_matches_its_own_segments_and_any_value_of_a_parameter() {
+        assert!(path_matches("/login", "/login"));
+        assert!(path_matches("/user/<username>", "/user/susan"));
+        assert!(path_matches("/static/<path..>", "/static/css/site.css"));
+        assert!(path_matches("/", "/"));
+    }
+
+    #[test]
+    fn a_different_segment_count_or_an_empty_parameter_does_not_match() {
+        assert!(!path_matches("/login", "/logout"));
+        assert!(!path_matches("/user/<username>", "/user"));
+        assert!(!path_matches("/user/<username>", "/user/"));
+        assert!(!path_matches("/user/<username>", "/user/susan/posts"));
+        assert!(!path_matches("/login", "/login/extra"));
+    }
+}

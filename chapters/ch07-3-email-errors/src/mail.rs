@@ -363,3 +363,24 @@ pub fn fairing() -> rocket::fairing::AdHoc {
             })))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_limit_allows_its_limit_per_window_then_frees_a_slot_as_one_ages_out() {
+        let window = Duration::from_millis(100);
+        let mut limit = RateLimit::new(2, window);
+        let start = Instant::now();
+        assert!(limit.allow(start));
+        assert!(limit.allow(start + Duration::from_millis(10)));
+        assert!(!limit.allow(start + Duration::from_millis(20)));
+        // The first send is a whole window old: its slot is free again.
+        assert!(limit.allow(start + window));
+        assert!(!limit.allow(start + window + Duration::from_millis(5)));
+        // Both later sends have aged out too.
+        assert!(limit.allow(start + window * 3));
+        assert!(limit.allow(start + window * 3));
+    }
+}

@@ -92,3 +92,64 @@ pub fn levelname(level: &Level) -> &'static str {
         Level::TRACE => "TRACE",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// The lines `PythonFormat` writes for what `log` logs.
+    fn formatted(log: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().expect("lock").extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .event_format(PythonFormat)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, log);
+        let bytes = lines.0.lock().expect("lock").clone();
+        String::from_utf8(bytes).expect("UTF-8")
+    }
+
+    #[test]
+    fn asctime_has_a_comma_before_three_digits_of_milliseconds() {
+        let at = time::macros::datetime!(2026-11-25 13:05:42.007 UTC);
+        let mut text = String::new();
+        write_asctime(&mut text, at).expect("formatted");
+        assert_eq!(text, "2026-11-25 13:05:42,007");
+    }
+
+    #[test]
+    fn a_record_is_asctime_levelname_message_and_where_it_was_logged() {
+        let line = formatted(|| tracing::warn!("disk {}% full", 93));
+        let (asctime, rest) = line.split_at(23);
+        assert!(asctime.as_bytes()[19] == b',', "{line}");
+        let file = file!();
+        let expected = format!(" WARNING: disk 93% full [in {file}:");
+        assert!(rest.starts_with(&expected), "{line}");
+        assert!(rest.ends_with("]\n"), "{line}");
+    }
+
+    #[test]
+    fn the_lines_after_the_first_go_below_the_bracket_like_a_traceback() {
+        let line = formatted(|| tracing::error!("Exception on /x [GET]: boom\n  at frame one"));
+        let (first, rest) = line.split_once('\n').expect("two lines");
+        assert!(
+            first.contains(" ERROR: Exception on /x [GET]: boom [in "),
+            "{line}"
+        );
+        assert_eq!(rest, "  at frame one\n");
+    }
+}

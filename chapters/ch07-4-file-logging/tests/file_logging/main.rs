@@ -242,35 +242,6 @@ fn an_unusable_logs_directory_is_reported_and_the_app_still_serves() {
     assert!(app.dir.path().join("logs").is_file());
 }
 
-/// A full disk: `/dev/full` answers every write with "No space left on device".
-/// The records are lost, stderr says so once, and the app goes on serving.
-#[test]
-fn a_full_disk_is_reported_once_on_stderr_and_the_app_still_serves() {
-    let dir = tempfile::tempdir().expect("a directory");
-    std::fs::create_dir(dir.path().join("logs")).expect("logs/");
-    std::os::unix::fs::symlink("/dev/full", dir.path().join("logs/microblog.log"))
-        .expect("microblog.log, a link to /dev/full");
-    let app = ChildApp::start_in(dir, BINARY, &[]);
-    let client = app.client();
-    for _ in 0..20 {
-        assert_eq!(client.get("/login").status, 200);
-    }
-
-    app.wait_for(
-        |app| {
-            app.output()
-                .contains("Log records are being lost: No space left on device")
-        },
-        "the report on stderr",
-    );
-    assert_eq!(
-        app.output().matches("Log records are being lost").count(),
-        1,
-        "said once, not once a record:\n{}",
-        app.output()
-    );
-}
-
 #[test]
 fn the_debug_profile_writes_no_log_file() {
     let mut app = ChildApp::start(BINARY, &[("ROCKET_PROFILE", "debug")]);

@@ -1,7 +1,6 @@
 //! Step 5: a taken username is a form error, never a 500, even under a race.
 
 mod hardening;
-mod soak;
 
 use ch07_3_email_errors::sink::MailSink;
 use rocket::futures::future::join_all;

@@ -1,0 +1,10 @@
+//! The stress suite: load, signals and faults on the complete app's release
+//! binary. Not part of the learner's `cargo test`; run it with
+//! `cargo test -p stress --release` (`-- --include-ignored` as root for the
+//! read-only database). CI runs it on every change.
+
+mod faults;
+mod load;
+
+/// The complete chapter-7 app, built by this package from step 5's own `main.rs`.
+const BINARY: &str = env!("CARGO_BIN_EXE_microblog");
