@@ -318,7 +318,6 @@ impl HttpClient {
             .content_type("application/x-www-form-urlencoded");
         request
             .send(body)
-            .map_err(ureq::Error::from)
             .and_then(read)
             .expect("an HTTP exchange")
     }
