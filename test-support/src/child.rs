@@ -161,6 +161,15 @@ impl ChildApp {
         self.wait_for_exit()
     }
 
+    /// Windows has no SIGTERM for a console program: the process is killed, so
+    /// what a graceful shutdown flushes is checked by `#[cfg(unix)]` tests only.
+    #[cfg(not(unix))]
+    pub fn terminate(&mut self) -> bool {
+        let _ = self.child.kill();
+        self.wait_for_exit();
+        true
+    }
+
     /// Waits (bounded) for the process to exit, then for the last of its output.
     pub fn wait_for_exit(&mut self) -> bool {
         let output = self.output.clone();
@@ -316,10 +325,7 @@ impl HttpClient {
             .agent
             .post(format!("{}{path}", self.base))
             .content_type("application/x-www-form-urlencoded");
-        request
-            .send(body)
-            .and_then(read)
-            .expect("an HTTP exchange")
+        request.send(body).and_then(read).expect("an HTTP exchange")
     }
 }
 

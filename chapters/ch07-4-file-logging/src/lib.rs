@@ -10,12 +10,10 @@
 
 mod lost_records;
 mod python_format;
+mod rotating_file;
 
 use std::path::Path;
 
-use file_rotate::compression::Compression;
-use file_rotate::suffix::AppendCount;
-use file_rotate::{ContentLimit, FileRotate};
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::{Build, Config, Rocket};
@@ -26,6 +24,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 pub use lost_records::ReportLostRecords;
 pub use python_format::PythonFormat;
+pub use rotating_file::RotatingFile;
 
 /// Step 3's `app()` plus the startup line.
 pub fn app() -> Rocket<Build> {
@@ -74,11 +73,13 @@ pub fn init_logging(figment: &Figment) -> Option<WorkerGuard> {
     guard
 }
 
-/// `maxBytes=10240`: a file is rotated once it has passed this size.
-const MAX_BYTES: usize = 10240;
+/// `maxBytes=10240`: a record that would take the file to this size starts a new one.
+const MAX_BYTES: u64 = 10240;
+/// `backupCount=10`: `microblog.log.1` (the newest) to `microblog.log.10`.
+const BACKUP_COUNT: u32 = 10;
 
 /// The file layer: `logs/microblog.log`, the app's own records from INFO up,
-/// in Python's format, rotated past 10240 bytes with 10 backups (`.1` the
+/// in Python's format, rotated before 10240 bytes with 10 backups (`.1` the
 /// newest).
 pub fn log_file<S>(dir: &Path) -> std::io::Result<(impl Layer<S>, WorkerGuard)>
 where
@@ -92,13 +93,7 @@ where
         .create(true)
         .append(true)
         .open(&path)?;
-    let file = FileRotate::new(
-        &path,
-        AppendCount::new(10),
-        ContentLimit::BytesSurpassed(MAX_BYTES),
-        Compression::None,
-        None,
-    );
+    let file = RotatingFile::new(&path, MAX_BYTES, BACKUP_COUNT);
     // Lossless: when the writer thread falls 128k records behind, a request
     // waits rather than a record going missing.
     let (writer, guard) = NonBlockingBuilder::default()

@@ -3,7 +3,7 @@
 
 use test_support::ChildApp;
 
-use crate::BINARY;
+use crate::{BINARY, STEP_4};
 
 /// The real binary with its database locked by another process, and a mail
 /// server that accepts the connection and never answers: the 500 page, an
@@ -155,5 +155,71 @@ fn a_full_disk_is_reported_once_on_stderr_and_the_app_still_serves() {
         1,
         "said once, not once a record:\n{}",
         app.output()
+    );
+}
+
+/// `logs/` replaced by a file while the app runs, then put back: the records
+/// in between are lost and counted, stderr says so once, and writing resumes
+/// by itself with the next record.
+#[cfg(unix)]
+#[test]
+fn logging_survives_logs_becoming_unusable_and_resumes_when_it_is_back() {
+    let mut app = ChildApp::start(STEP_4, &[]);
+    app.signed_in("susan");
+    let john = app.signed_in("john");
+    let fail = || {
+        let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+        assert_eq!(reply.status, 500);
+    };
+    let logs = app.dir.path().join("logs");
+    let moved = app.dir.path().join("logs.moved");
+    app.wait_for(
+        |app| app.whole_log().contains("Microblog startup"),
+        "startup",
+    );
+
+    std::fs::rename(&logs, &moved).expect("logs/ moved away");
+    std::fs::write(&logs, "not a directory").expect("a file named logs");
+    // The open file still takes records until the next rotation fails.
+    app.wait_for(
+        |app| {
+            fail();
+            app.output().contains("Log records are being lost")
+        },
+        "the loss, said on stderr",
+    );
+    fail();
+    std::fs::remove_file(&logs).expect("the file removed");
+    std::fs::rename(&moved, &logs).expect("logs/ back");
+    app.wait_for(
+        |app| {
+            fail();
+            app.output().contains("The log file is written again")
+        },
+        "writing again",
+    );
+    for _ in 0..10 {
+        fail();
+    }
+    assert!(app.terminate());
+
+    let output = app.output();
+    assert_eq!(
+        output.matches("Log records are being lost").count(),
+        1,
+        "{output}"
+    );
+    let newest = std::fs::read_to_string(logs.join("microblog.log")).unwrap_or_default();
+    let written_after = newest.matches(" ERROR: Exception on /edit_profile").count();
+    assert!(
+        written_after >= 10,
+        "{written_after} records after logs/ came back"
+    );
+    println!(
+        "after logs/ came back: {written_after} records in microblog.log; {}",
+        output
+            .lines()
+            .find(|line| line.contains("written again"))
+            .unwrap_or_default()
     );
 }

@@ -8,3 +8,5 @@ mod load;
 
 /// The complete chapter-7 app, built by this package from step 5's own `main.rs`.
 const BINARY: &str = env!("CARGO_BIN_EXE_microblog");
+/// Step 4's app, with the bug that makes a 500 whenever a test wants one.
+const STEP_4: &str = env!("CARGO_BIN_EXE_microblog-step4");

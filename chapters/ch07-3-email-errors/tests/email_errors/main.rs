@@ -225,6 +225,7 @@ fn a_closed_mail_port_is_reported_on_stderr_and_the_app_keeps_serving() {
     assert_eq!(john.get("/user/john").status, 200);
 }
 
+#[cfg(unix)] // the summary goes out at a graceful stop: SIGTERM
 #[test]
 fn a_burst_of_errors_sends_at_most_the_limit_and_then_the_count_of_the_rest() {
     let sink = sink();
