@@ -2,12 +2,14 @@
 //!
 //! Flask adds an `SMTPHandler` to `app.logger` when it is not in debug mode and
 //! `MAIL_SERVER` is set, so every ERROR record is mailed to `ADMINS`. The Rust
-//! counterpart is a `tracing` layer ([`mail::MailLayer`]) in the process's one
-//! subscriber, installed by [`init_logging`], and a fairing that starts the
-//! sender when the app lifts off.
+//! counterpart is a queue, [`mail::ErrorMail`], with two ends: a `tracing`
+//! layer in the process's one subscriber, installed by [`init_logging`], and a
+//! fairing that starts the sender when the app lifts off.
 
 pub mod mail;
 pub mod sink;
+
+pub use mail::ErrorMail;
 
 use rocket::figment::Figment;
 use rocket::{Build, Config, Rocket};
@@ -20,12 +22,12 @@ pub fn app() -> Rocket<Build> {
     ch07_2_error_pages::app().attach(mail::fairing())
 }
 
-/// What `main` does once logging is installed: the app until it shuts down,
-/// then the queued error mail. Rocket 0.5 can end on SIGTERM without running
-/// its shutdown fairings (see [`mail::flush`]), so the flush comes after it
-/// returns too.
-pub async fn launch(app: Rocket<Build>) {
-    match app.launch().await {
+/// What `main` does once logging is installed: the app, with `mail` handed to
+/// its fairing, until it shuts down; then the queued error mail. Rocket 0.5
+/// can end on SIGTERM without running its shutdown fairings (see
+/// [`ErrorMail::flush`]), so the flush comes after it returns too.
+pub async fn launch(app: Rocket<Build>, mail: ErrorMail) {
+    match app.manage(mail.clone()).launch().await {
         Ok(_) => {}
         // The shutdown was cut short: a client reset its connection, a request
         // was still open at the deadline, or Rocket's accept loop saw the
@@ -38,17 +40,17 @@ pub async fn launch(app: Rocket<Build>) {
         // As `#[launch]` does: a failed launch explains itself when dropped.
         Err(error) => drop(error),
     }
-    mail::flush().await;
+    mail.flush().await;
 }
 
 // ANCHOR: init_logging
-/// The process's subscriber: the terminal, plus the mail layer (idle unless
+/// The process's subscriber: the terminal, plus `mail`'s layer (idle unless
 /// [`app`]'s fairing turns mail on). `init()` also routes Rocket's own `log`
 /// records into `tracing`, where the filters below decide who sees them.
-pub fn init_logging(figment: &Figment) {
+pub fn init_logging(figment: &Figment, mail: &ErrorMail) {
     tracing_subscriber::registry()
         .with(terminal(figment))
-        .with(mail_layer())
+        .with(mail_layer(mail))
         .init();
 }
 
@@ -68,11 +70,11 @@ pub fn app_records(level: LevelFilter) -> Targets {
 // ANCHOR_END: app_records
 
 /// The mail layer: `mail_handler.setLevel(logging.ERROR)` on `app.logger`.
-pub fn mail_layer<S>() -> impl Layer<S>
+pub fn mail_layer<S>(mail: &ErrorMail) -> impl Layer<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
-    mail::MailLayer.with_filter(app_records(LevelFilter::ERROR))
+    mail.clone().with_filter(app_records(LevelFilter::ERROR))
 }
 // ANCHOR_END: init_logging
 

@@ -4,12 +4,18 @@
 //! the whole SMTP exchange (or its timeout), and every error is a mail. Here a
 //! `tracing` layer only puts the text on a bounded queue; a background task
 //! sends it with lettre's async SMTP client, at most `rate_limit` mails per
-//! `rate_window` seconds, and says in the next mail how many it left unsent.
+//! `rate_window` seconds, each send bounded by `timeout` seconds, and says in
+//! the next mail how many it left unsent.
+//!
+//! [`ErrorMail`] is that queue. `main` makes one and hands it to both ends: the
+//! layer in the subscriber, and the app (as managed state), whose fairing
+//! starts the sender. Nothing is global, so two apps in one process have two
+//! queues.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lettre::message::header::ContentType;
@@ -25,8 +31,8 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
 /// The mail settings: `[default.mail]` in Rocket.toml (or `ROCKET_MAIL`), then
-/// config.py's own environment variables on top.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// config.py's own environment variables on top. `Debug` leaves the password out.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct MailConfig {
     /// `MAIL_SERVER`. No server, no mail.
     #[serde(default)]
@@ -51,6 +57,32 @@ pub struct MailConfig {
     pub rate_window: u64,
     /// Errors waiting to be mailed; more than this are dropped (and counted).
     pub queue: usize,
+    /// Seconds one whole send may take, from connecting to the server's last
+    /// reply. Shutdown waits at most this long for unsent mail.
+    #[serde(default = "default_timeout")]
+    pub timeout: u64,
+}
+
+fn default_timeout() -> u64 {
+    10
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("server", &self.server)
+            .field("port", &self.port)
+            .field("use_tls", &self.use_tls)
+            .field("use_ssl", &self.use_ssl)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "(hidden)"))
+            .field("admins", &self.admins)
+            .field("rate_limit", &self.rate_limit)
+            .field("rate_window", &self.rate_window)
+            .field("queue", &self.queue)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -123,10 +155,10 @@ impl MailConfig {
         } else {
             Smtp::builder_dangerous(&server)
         };
-        builder = builder
-            .port(self.port)
-            // A hung server holds up the mail queue (never a request) this long.
-            .timeout(Some(Duration::from_secs(10)));
+        let deadline = Duration::from_secs(self.timeout);
+        // lettre's own timeout bounds each read and write; `deliver` bounds the
+        // whole exchange, which a server that trickles its replies could stretch.
+        builder = builder.port(self.port).timeout(Some(deadline));
         if self.username.is_some() || self.password.is_some() {
             builder = builder.credentials(Credentials::new(
                 self.username.clone().unwrap_or_default(),
@@ -138,6 +170,7 @@ impl MailConfig {
             from,
             to,
             limit: RateLimit::new(self.rate_limit, Duration::from_secs(self.rate_window)),
+            deadline,
         }))
     }
 }
@@ -148,28 +181,77 @@ fn mailbox(address: &str) -> Result<Mailbox, ConfigError> {
         .map_err(|_| ConfigError::Address(address.to_owned()))
 }
 
-/// Errors not mailed yet: dropped from a full queue, or over the rate limit.
-static UNSENT: AtomicU64 = AtomicU64::new(0);
-/// The queue's sending end, there while mail is on. The layer is installed
-/// before Rocket starts; the queue exists from liftoff to shutdown.
-static QUEUE: Mutex<Option<mpsc::Sender<String>>> = Mutex::new(None);
-
 // ANCHOR: layer
+/// The queue between the app's ERROR records and the sender: a cheap handle,
+/// cloned into the layer and into the app. Closed until the app lifts off
+/// with mail on.
+#[derive(Debug, Clone, Default)]
+pub struct ErrorMail(Arc<Shared>);
+
+#[derive(Debug, Default)]
+struct Shared {
+    /// The queue's sending end, there while mail is on.
+    queue: Mutex<Option<mpsc::Sender<String>>>,
+    /// Errors not mailed yet: dropped from a full queue, or over the rate limit.
+    unsent: AtomicU64,
+    /// The sending task and the time it may take per mail, while mail is on.
+    sender: Mutex<Option<(JoinHandle<()>, Duration)>>,
+}
+
 /// The `tracing` layer. [`crate::mail_layer`] filters it to the app's own
 /// ERROR records. It never blocks: a full queue drops the event and counts it.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MailLayer;
-
-impl<S: Subscriber> Layer<S> for MailLayer {
+impl<S: Subscriber> Layer<S> for ErrorMail {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        let Ok(queue) = QUEUE.lock() else { return };
+        let Ok(queue) = self.0.queue.lock() else {
+            return;
+        };
         let Some(queue) = queue.as_ref() else { return };
         if queue.try_send(EventText::of(event)).is_err() {
-            UNSENT.fetch_add(1, Ordering::Relaxed);
+            self.0.unsent.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
 // ANCHOR_END: layer
+
+impl ErrorMail {
+    /// Opens the queue and starts the sender.
+    fn start(&self, mailer: Mailer, capacity: usize) {
+        let (queue, receiver) = mpsc::channel(capacity.max(1));
+        let deadline = mailer.deadline;
+        if let Ok(mut slot) = self.0.queue.lock() {
+            *slot = Some(queue);
+        }
+        let task = rocket::tokio::spawn(mailer.run(receiver, self.0.clone()));
+        if let Ok(mut slot) = self.0.sender.lock() {
+            *slot = Some((task, deadline));
+        }
+    }
+
+    /// Closes the queue and waits, at most one send's deadline, for the mails
+    /// in it to go out. The shutdown fairing calls it, and so does
+    /// [`crate::launch`] once the server has stopped: Rocket 0.5 can end on
+    /// SIGTERM without running its shutdown fairings, when its accept loop
+    /// sees the signal before its shutdown branch does. A second call finds
+    /// nothing left to do.
+    pub async fn flush(&self) {
+        if let Ok(mut queue) = self.0.queue.lock() {
+            queue.take();
+        }
+        let sender = self
+            .0
+            .sender
+            .lock()
+            .ok()
+            .and_then(|mut sender| sender.take());
+        if let Some((task, deadline)) = sender {
+            let abort = task.abort_handle();
+            if rocket::tokio::time::timeout(deadline, task).await.is_err() {
+                abort.abort();
+                eprintln!("Error mail: gave up on unsent mail at shutdown");
+            }
+        }
+    }
+}
 
 /// An event's message followed by its other fields, as ` key=value`, in
 /// whatever order the event lists them. Step 4's log line uses it too.
@@ -245,37 +327,54 @@ struct Mailer {
     from: Mailbox,
     to: Vec<Mailbox>,
     limit: RateLimit,
+    /// The most one send may take, start to end.
+    deadline: Duration,
 }
 
 // ANCHOR: sender
 impl Mailer {
     /// Sends each queued error until the queue is closed (at shutdown) and
     /// empty, then one last mail with the count of errors it never mailed.
-    async fn run(mut self, mut queue: mpsc::Receiver<String>) {
+    async fn run(mut self, mut queue: mpsc::Receiver<String>, shared: Arc<Shared>) {
         while let Some(text) = queue.recv().await {
             if self.limit.allow(Instant::now()) {
-                self.deliver(text).await;
+                self.deliver(text, &shared.unsent).await;
             } else {
-                UNSENT.fetch_add(1, Ordering::Relaxed);
+                shared.unsent.fetch_add(1, Ordering::Relaxed);
             }
         }
-        if UNSENT.load(Ordering::Relaxed) > 0 {
-            self.deliver("Microblog is shutting down.".to_owned()).await;
+        if shared.unsent.load(Ordering::Relaxed) > 0 {
+            self.deliver("Microblog is shutting down.".to_owned(), &shared.unsent)
+                .await;
         }
     }
 
-    async fn deliver(&self, text: String) {
-        let unsent = UNSENT.swap(0, Ordering::Relaxed);
-        if let Err(error) = self.send(text, unsent).await {
-            UNSENT.fetch_add(unsent, Ordering::Relaxed);
-            // stderr, not `tracing::error!`: an error about error mail must not
-            // become another error mail.
-            eprintln!("Error mail not sent: {error}");
-        }
+    async fn deliver(&self, text: String, unsent: &AtomicU64) {
+        let not_mailed = unsent.swap(0, Ordering::Relaxed);
+        let message = self.message(text, not_mailed);
+        let sent = rocket::tokio::time::timeout(self.deadline, async {
+            self.transport.send(message?).await?;
+            Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .await;
+        let failure = match sent {
+            Ok(Ok(())) => return,
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => format!(
+                "the mail server did not finish within {} s",
+                self.deadline.as_secs()
+            ),
+        };
+        unsent.fetch_add(not_mailed, Ordering::Relaxed);
+        // stderr, not `tracing::error!`: an error about error mail must not
+        // become another error mail.
+        eprintln!("Error mail not sent: {failure}");
     }
     // ANCHOR_END: sender
 
-    async fn send(&self, mut body: String, unsent: u64) -> Result<(), Box<dyn std::error::Error>> {
+    /// The mail: from `no-reply@MAIL_SERVER` to every admin, subject
+    /// `Microblog Failure`, the error as plain text.
+    fn message(&self, mut body: String, unsent: u64) -> Result<Message, lettre::error::Error> {
         if unsent > 0 {
             let _ = write!(
                 body,
@@ -291,65 +390,38 @@ impl Mailer {
         for admin in &self.to {
             message = message.to(admin.clone());
         }
-        self.transport.send(message.body(body)?).await?;
-        Ok(())
+        message.body(body)
     }
 }
 
-/// The sending task, there while mail is on.
-static SENDER: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
-
-/// Closes the queue and waits (at most 15 s) for the mails in it to go out.
-/// The shutdown fairing calls it, and so does [`crate::launch`] once the server
-/// has stopped: Rocket 0.5 can end on SIGTERM without running its shutdown
-/// fairings, when its accept loop sees the signal before its shutdown branch
-/// does. A second call finds nothing left to do.
-pub async fn flush() {
-    if let Ok(mut queue) = QUEUE.lock() {
-        queue.take();
-    }
-    let sender = SENDER.lock().ok().and_then(|mut sender| sender.take());
-    if let Some(sender) = sender {
-        if rocket::tokio::time::timeout(Duration::from_secs(15), sender)
-            .await
-            .is_err()
-        {
-            eprintln!("Error mail: gave up on unsent mail at shutdown");
-        }
-    }
-}
-
-/// What `app()` attaches: outside debug and with `MAIL_SERVER` set, it opens
-/// the queue at liftoff and starts the sender; at shutdown it [`flush`]es.
+/// What `app()` attaches: outside debug and with `MAIL_SERVER` set, it starts
+/// the sender of the app's [`ErrorMail`] (managed state, put there by `main`)
+/// at liftoff, and [`ErrorMail::flush`]es it at shutdown. An app without an
+/// `ErrorMail` (no mail layer was installed for it) sends no mail.
 pub fn fairing() -> rocket::fairing::AdHoc {
     use rocket::fairing::AdHoc;
     AdHoc::try_on_ignite("Error mail", |rocket| async {
         if rocket.figment().profile() == rocket::Config::DEBUG_PROFILE {
             return Ok(rocket);
         }
-        let mailer = match MailConfig::from_figment(rocket.figment()).and_then(|config| {
-            let mailer = config.mailer()?;
-            Ok(mailer.map(|mailer| (mailer, config)))
-        }) {
-            Ok(Some(mailer)) => mailer,
-            Ok(None) => return Ok(rocket),
+        let Some(error_mail) = rocket.state::<ErrorMail>().cloned() else {
+            return Ok(rocket);
+        };
+        let config = MailConfig::from_figment(rocket.figment());
+        let mailer = match config.and_then(|config| Ok((config.mailer()?, config))) {
+            Ok((Some(mailer), config)) => (mailer, config),
+            Ok((None, _)) => return Ok(rocket),
             Err(error) => {
                 eprintln!("Error mail: {error}");
                 return Err(rocket);
             }
         };
+        let on_shutdown = error_mail.clone();
         Ok(rocket
             .attach(AdHoc::on_liftoff("Error mail: start", move |_| {
                 Box::pin(async move {
                     let (mailer, config) = mailer;
-                    let (queue, receiver) = mpsc::channel(config.queue.max(1));
-                    if let Ok(mut slot) = QUEUE.lock() {
-                        *slot = Some(queue);
-                    }
-                    let task = rocket::tokio::spawn(mailer.run(receiver));
-                    if let Ok(mut slot) = SENDER.lock() {
-                        *slot = Some(task);
-                    }
+                    error_mail.start(mailer, config.queue);
                     println!(
                         "Error mail: on, to {} via {}:{}",
                         config.admins.join(", "),
@@ -358,8 +430,8 @@ pub fn fairing() -> rocket::fairing::AdHoc {
                     );
                 })
             }))
-            .attach(AdHoc::on_shutdown("Error mail: flush", |_| {
-                Box::pin(flush())
+            .attach(AdHoc::on_shutdown("Error mail: flush", move |_| {
+                Box::pin(async move { on_shutdown.flush().await })
             })))
     })
 }
@@ -367,6 +439,64 @@ pub fn fairing() -> rocket::fairing::AdHoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn config() -> MailConfig {
+        MailConfig {
+            server: Some("mail.example.com".to_owned()),
+            port: 587,
+            use_tls: false,
+            use_ssl: false,
+            username: Some("microblog".to_owned()),
+            password: Some("hunter2".to_owned()),
+            admins: vec!["a@example.com".to_owned(), "b@example.com".to_owned()],
+            rate_limit: 10,
+            rate_window: 60,
+            queue: 100,
+            timeout: 10,
+        }
+    }
+
+    #[test]
+    fn the_mail_is_from_no_reply_at_the_server_to_every_admin_with_the_tutorials_subject() {
+        let mailer = config().mailer().expect("valid").expect("a server");
+        let message = mailer.message("Exception on /x [GET]".to_owned(), 3);
+        let text = String::from_utf8(message.expect("a message").formatted()).expect("UTF-8");
+
+        assert!(
+            text.contains("From: no-reply@mail.example.com\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("To: a@example.com, b@example.com\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("Subject: Microblog Failure\r\n"), "{text}");
+        assert!(text.contains("Exception on /x [GET]"), "{text}");
+        assert!(text.contains("3 more error(s) were not mailed"), "{text}");
+    }
+
+    #[test]
+    fn no_server_means_no_mailer_and_a_bad_admin_is_a_clear_error() {
+        let mut no_server = config();
+        no_server.server = None;
+        assert!(no_server.mailer().expect("valid").is_none());
+        let mut bad_admin = config();
+        bad_admin.admins = vec!["not an address".to_owned()];
+        let error = bad_admin.mailer().err().expect("an error");
+        assert!(error
+            .to_string()
+            .contains("\"not an address\" is not an email address"));
+    }
+
+    #[test]
+    fn the_password_never_appears_in_debug_output() {
+        let printed = format!("{:?}", config());
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(
+            printed.contains("password: Some(\"(hidden)\")"),
+            "{printed}"
+        );
+    }
 
     #[test]
     fn the_rate_limit_allows_its_limit_per_window_then_frees_a_slot_as_one_ages_out() {

@@ -14,6 +14,7 @@ mod rotating_file;
 
 use std::path::Path;
 
+use ch07_3_email_errors::ErrorMail;
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::{Build, Config, Rocket};
@@ -43,8 +44,9 @@ pub fn app() -> Rocket<Build> {
 /// then the log file's flush when the guard goes.
 pub async fn run(app: fn() -> Rocket<Build>) {
     // The figment `app()` will read: Rocket.toml, then the environment.
-    let _flush_on_exit = init_logging(&rocket::Config::figment());
-    ch07_3_email_errors::launch(app()).await;
+    let mail = ErrorMail::default();
+    let _flush_on_exit = init_logging(&rocket::Config::figment(), &mail);
+    ch07_3_email_errors::launch(app(), mail).await;
 }
 // ANCHOR_END: run
 
@@ -52,7 +54,7 @@ pub async fn run(app: fn() -> Rocket<Build>) {
 /// One subscriber for the whole process: the terminal, the file (outside
 /// debug) and the error mail. Keep the returned guard until the app has shut
 /// down; dropping it flushes the file.
-pub fn init_logging(figment: &Figment) -> Option<WorkerGuard> {
+pub fn init_logging(figment: &Figment, mail: &ErrorMail) -> Option<WorkerGuard> {
     let (file, guard) = if figment.profile() == Config::DEBUG_PROFILE {
         (None, None)
     } else {
@@ -68,7 +70,7 @@ pub fn init_logging(figment: &Figment) -> Option<WorkerGuard> {
     tracing_subscriber::registry()
         .with(ch07_3_email_errors::terminal(figment))
         .with(file)
-        .with(ch07_3_email_errors::mail_layer())
+        .with(ch07_3_email_errors::mail_layer(mail))
         .init();
     guard
 }

@@ -1,9 +1,12 @@
-//! Step 3: the real binary mails its errors to a real SMTP sink over loopback.
+//! Step 3: errors mailed to a real SMTP sink over loopback, by the app in
+//! process and by the real binary.
+
+mod in_process;
 
 use std::io::{ErrorKind, Read};
 use std::net::TcpListener;
 use std::sync::mpsc::RecvTimeoutError;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ch07_3_email_errors::sink::{Mail, MailSink};
 use test_support::{free_port, ChildApp, HttpClient};
@@ -199,6 +202,32 @@ fn a_hung_mail_server_does_not_hold_up_responses() {
         still_waiting,
         "the SMTP exchange had ended before the response"
     );
+}
+
+/// A server that accepts the connection and never says a word: each send is
+/// given up after the whole-send deadline (`timeout`, 1 s here), said on
+/// stderr, and the queue moves on. A stop waits at most one deadline.
+#[cfg(unix)] // SIGTERM
+#[test]
+fn a_mail_server_that_never_answers_is_given_up_on_at_the_deadline() {
+    let silent = TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let port = silent.local_addr().expect("its address").port();
+    let mut app = start(port, &[("ROCKET_MAIL", "{timeout=1}")]);
+    let john = signed_in_john(&app);
+
+    fail(&john);
+    fail(&john);
+    let given_up = "Error mail not sent: the mail server did not finish within 1 s";
+    app.wait_for(
+        |app| app.output().matches(given_up).count() == 2,
+        "both sends given up",
+    );
+    fail(&john);
+    let stopping = Instant::now();
+    assert!(app.terminate());
+    let took = stopping.elapsed();
+
+    assert!(took < Duration::from_secs(5), "the stop took {took:?}");
 }
 
 #[test]
