@@ -4,16 +4,24 @@
 //! the debugger, because the page shows source code and request headers to
 //! whoever sees the error. Here the PIN unlocks the detail of the page: the
 //! right one sets a private cookie, and 10 wrong ones lock it until restart.
+//!
+//! The PIN form is guarded like every other form of the app (a CSRF token), and
+//! a POST that says it comes from another site's page is refused outright. Either
+//! way a refused POST is not a try, so no other site can lock the debugger.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use common::csrf::{CsrfField, CsrfForm, CsrfToken};
 use common::Failure;
 use rand::Rng;
 use rocket::fairing::{Fairing, Info, Kind};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
+use rocket::http::uri::{Absolute, Host};
 use rocket::http::{ContentType, Cookie, CookieJar, SameSite, Status};
+use rocket::outcome::Outcome;
+use rocket::request::{self, FromRequest};
 use rocket::response::Redirect;
 use rocket::{get, post, routes, uri, Request, Response, Route, State};
 use rocket_dyn_templates::{context, Metadata};
@@ -23,6 +31,8 @@ use subtle::ConstantTimeEq;
 use crate::report::Report;
 
 const UNLOCK_COOKIE: &str = "debugger_unlocked";
+/// common's CSRF cookie (common/src/csrf.rs), looked for by the debug page.
+const CSRF_COOKIE: &str = "csrf_token";
 const MAX_WRONG_PINS: u32 = 10;
 /// How many recent failures stay viewable at `/__debugger/failure/<id>`.
 const KEPT_FAILURES: usize = 32;
@@ -109,11 +119,13 @@ impl Debugger {
     }
 
     /// The page for failure `id`: everything if unlocked, else the headline and
-    /// the PIN form (or the locked-out notice).
+    /// the PIN form (or the locked-out notice). Without a CSRF token the form
+    /// could not be sent, so the page links to the failure's own address instead.
     fn page(
         &self,
         metadata: &Metadata<'_>,
         cookies: &CookieJar<'_>,
+        csrf_token: Option<&str>,
         id: u64,
         report: &Report,
     ) -> Option<(ContentType, String)> {
@@ -132,7 +144,7 @@ impl Debugger {
         let detail = unlocked.then_some(report);
         metadata.render(
             "debug",
-            context! { id, headline: &report.headline, unlocked, lock, detail },
+            context! { id, headline: &report.headline, unlocked, lock, detail, csrf_token },
         )
     }
 }
@@ -150,28 +162,89 @@ pub fn routes() -> Vec<Route> {
 #[derive(Debug, FromForm)]
 struct PinForm<'r> {
     pin: &'r str,
+    // Missing is a bad token (403), as in common's forms, not a malformed form.
+    #[field(default = "")]
+    csrf_token: &'r str,
 }
 
-#[post("/failure/<id>", data = "<form>")]
+impl CsrfField for PinForm<'_> {
+    fn csrf_token(&self) -> &str {
+        self.csrf_token
+    }
+}
+
+// ANCHOR: unlock
+/// The PIN form's target. Its address is not the failure's own: were it
+/// `/failure/<id>` too, step 2's 404 page would call a GET of a forgotten
+/// failure a "405 Method Not Allowed", as that path would exist for POST.
+///
+/// Rocket runs the guards before the handler: a POST from another site's page
+/// (`SameOrigin`) or without this visitor's token (`CsrfForm`) is a 403, and
+/// never reaches `try_pin`, so it is not counted as a try.
+#[post("/unlock/<id>", data = "<form>")]
 fn unlock(
     id: u64,
-    form: Form<PinForm<'_>>,
+    _from_this_site: SameOrigin,
+    form: CsrfForm<PinForm<'_>>,
     debugger: &State<Debugger>,
     cookies: &CookieJar<'_>,
 ) -> Redirect {
-    debugger.try_pin(form.pin, cookies);
+    debugger.try_pin(form.0.pin, cookies);
     Redirect::to(uri!("/__debugger", failure(id)))
 }
+// ANCHOR_END: unlock
 
+/// A failure's page, for as long as it is kept; a 404 after that.
 #[get("/failure/<id>")]
 fn failure(
     id: u64,
     debugger: &State<Debugger>,
     metadata: Metadata<'_>,
     cookies: &CookieJar<'_>,
+    csrf: CsrfToken,
 ) -> Option<(ContentType, String)> {
     let report = debugger.failure(id)?;
-    debugger.page(&metadata, cookies, id, &report)
+    debugger.page(&metadata, cookies, Some(csrf.as_str()), id, &report)
+}
+
+/// A request guard: the request does not say it was sent by another site.
+///
+/// Browsers name the site of the page that sent a POST in its `Origin` header,
+/// and a page cannot forge it. A request without one (an old browser, curl) is
+/// let through: the CSRF token still guards it.
+struct SameOrigin;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for SameOrigin {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        match req.headers().get_one("Origin") {
+            Some(origin) if !is_same_origin(origin, req.host()) => {
+                Outcome::Error((Status::Forbidden, ()))
+            }
+            _ => Outcome::Success(SameOrigin),
+        }
+    }
+}
+
+/// Whether `origin` (`http://localhost:8000`) names the same host and port as
+/// the request's `Host` (`localhost:8000`). A port left out is the scheme's
+/// default. `null`, another scheme or a missing `Host` is never the same.
+fn is_same_origin(origin: &str, host: Option<&Host<'_>>) -> bool {
+    let (Ok(origin), Some(host)) = (Absolute::parse(origin), host) else {
+        return false;
+    };
+    let default_port = match origin.scheme() {
+        "http" => 80,
+        "https" => 443,
+        _ => return false,
+    };
+    let Some(authority) = origin.authority() else {
+        return false;
+    };
+    host.domain() == authority.host()
+        && host.port().unwrap_or(default_port) == authority.port().unwrap_or(default_port)
 }
 
 // ANCHOR: debug_page
@@ -200,10 +273,54 @@ impl Fairing for DebugPage {
             return;
         };
         let (id, report) = debugger.keep(Report::new(req, Failure::of(req)));
-        if let Some((content_type, html)) = debugger.page(&metadata, req.cookies(), id, &report) {
+        // The visitor's CSRF token, if they hold one. A new one can't be issued
+        // here: Rocket has already written the response's cookies.
+        let csrf = match req.cookies().get_private(CSRF_COOKIE) {
+            Some(_) => req.guard::<CsrfToken>().await.succeeded(),
+            None => None,
+        };
+        let csrf_token = csrf.as_ref().map(CsrfToken::as_str);
+        let page = debugger.page(&metadata, req.cookies(), csrf_token, id, &report);
+        if let Some((content_type, html)) = page {
             res.set_header(content_type);
             res.set_sized_body(html.len(), std::io::Cursor::new(html));
         }
     }
 }
 // ANCHOR_END: debug_page
+
+#[cfg(test)]
+mod tests {
+    use super::is_same_origin;
+    use rocket::http::uri::Host;
+
+    fn same(origin: &str, host: &str) -> bool {
+        let host = Host::parse(host).expect("a host");
+        is_same_origin(origin, Some(&host))
+    }
+
+    #[test]
+    fn an_origin_with_the_requests_host_and_port_is_the_same_site() {
+        assert!(same("http://localhost:8000", "localhost:8000"));
+        assert!(same("http://LocalHost:8000", "localhost:8000"));
+        assert!(same("https://example.com", "example.com"));
+        assert!(same("https://example.com", "example.com:443"));
+        assert!(same("http://example.com:80", "example.com"));
+        assert!(same("http://[::1]:8000", "[::1]:8000"));
+    }
+
+    #[test]
+    fn another_host_or_port_or_an_opaque_origin_is_another_site() {
+        assert!(!same("http://evil.example", "localhost:8000"));
+        assert!(!same("http://localhost:8001", "localhost:8000"));
+        assert!(!same("http://localhost", "localhost:8000"));
+        assert!(!same("https://example.com", "example.com:80"));
+        assert!(!same(
+            "http://localhost.evil.example:8000",
+            "localhost:8000"
+        ));
+        assert!(!same("null", "localhost:8000"));
+        assert!(!same("file:///home/me/page.html", "localhost:8000"));
+        assert!(!is_same_origin("http://localhost:8000", None));
+    }
+}

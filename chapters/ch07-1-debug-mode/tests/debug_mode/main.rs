@@ -2,9 +2,10 @@
 //! release it shows nothing of the error.
 
 use ch07_1_debug_mode::Debugger;
-use rocket::http::Status;
+use rocket::http::uri::Host;
+use rocket::http::{ContentType, Header, Status};
 use rocket::{get, routes};
-use test_support::{release, Browser, TestApp};
+use test_support::{csrf_token_in, form_body, release, Browser, TestApp};
 
 /// Test-only: a handler that panics.
 #[get("/panic")]
@@ -33,17 +34,48 @@ async fn rename_to_taken(app: &TestApp) -> (Browser<'_>, String) {
     (john, reply.body)
 }
 
-/// The address the PIN form posts to: `/__debugger/failure/<id>`.
-fn failure_path(page: &str) -> String {
-    let start = page.find("/__debugger/failure/").expect("a PIN form");
+/// The address the PIN form on `page` posts to.
+fn pin_form_action(page: &str) -> String {
+    let marker = r#"<form action=""#;
+    let start = page.find(marker).expect("a PIN form") + marker.len();
     let end = page[start..].find('"').expect("end of the action") + start;
     page[start..end].to_owned()
 }
 
-async fn enter_pin(browser: &Browser<'_>, path: &str, pin: &str) -> String {
-    let reply = browser.post(path, &[("pin", pin)]).await;
+/// Posts `pin` to the form at `action` and returns the failure's page, where
+/// the form sends the browser back.
+async fn enter_pin(browser: &Browser<'_>, action: &str, pin: &str) -> String {
+    let reply = browser.post(action, &[("pin", pin)]).await;
     assert_eq!(reply.status, Status::SeeOther);
-    browser.get(path).await.body
+    let failure = reply.location.expect("back to the failure's page");
+    browser.get(&failure).await.body
+}
+
+/// The failure's number: the last segment of the PIN form's address.
+fn failure_id(page: &str) -> u64 {
+    let action = pin_form_action(page);
+    let id = action.rsplit('/').next().expect("a last segment");
+    id.parse().expect("a failure number")
+}
+
+/// The PIN form as another page would send it: with `browser`'s cookies, the
+/// right CSRF token, and `origin` as the `Origin` header. The app is at
+/// `localhost:8000`, so that is the `Host` header.
+async fn post_pin_from(browser: &Browser<'_>, origin: &str, action: &str, pin: &str) -> Status {
+    let token = browser.csrf_token();
+    let cookies = ["csrf_token", "user_id"].map(|name| browser.cookie(name));
+    let mut request = browser
+        .app
+        .client
+        .post(action.to_owned())
+        .header(ContentType::Form)
+        .header(Header::new("Origin", origin.to_owned()))
+        .cookies(cookies.into_iter().flatten())
+        .body(form_body(&[("pin", pin), ("csrf_token", &token)]));
+    request
+        .inner_mut()
+        .set_host(Host::parse("localhost:8000").expect("a host"));
+    request.dispatch().await.status()
 }
 
 #[rocket::async_test]
@@ -61,13 +93,13 @@ async fn renaming_to_a_taken_username_shows_the_locked_debug_page() {
 async fn a_wrong_pin_leaves_it_locked_and_the_right_pin_shows_everything() {
     let app = debug_app().await;
     let (john, page) = rename_to_taken(&app).await;
-    let path = failure_path(&page);
+    let action = pin_form_action(&page);
 
-    let locked = enter_pin(&john, &path, "000-000-000").await;
+    let locked = enter_pin(&john, &action, "000-000-000").await;
     assert!(locked.contains("Wrong PIN (1 of 10 tries used)"));
     assert!(!locked.contains("UNIQUE constraint"));
 
-    let unlocked = enter_pin(&john, &path, &pin(&app)).await;
+    let unlocked = enter_pin(&john, &action, &pin(&app)).await;
     assert!(unlocked.contains("UNIQUE constraint failed: user.username"));
     assert!(unlocked.contains("<li><code>error returned from database: (code: 2067) UNIQUE constraint failed: user.username</code></li>"));
     // Tera escapes `/` as `&#x2F;`.
@@ -89,7 +121,7 @@ async fn a_wrong_pin_leaves_it_locked_and_the_right_pin_shows_everything() {
 async fn once_unlocked_the_next_failure_shows_at_once() {
     let app = debug_app().await;
     let (john, page) = rename_to_taken(&app).await;
-    enter_pin(&john, &failure_path(&page), &pin(&app)).await;
+    enter_pin(&john, &pin_form_action(&page), &pin(&app)).await;
 
     let again = john
         .post("/edit_profile", &[("username", "susan"), ("about_me", "")])
@@ -110,7 +142,7 @@ async fn a_panicking_handler_shows_its_message_and_location() {
         .body
         .contains("panicked: the test handler panicked on purpose"));
 
-    let unlocked = enter_pin(&visitor, &failure_path(&page.body), &pin(&app)).await;
+    let unlocked = enter_pin(&visitor, &pin_form_action(&page.body), &pin(&app)).await;
     let location = format!("tests&#x2F;debug_mode&#x2F;main.rs:{PANIC_LINE}:");
     assert!(unlocked.contains(&location), "expected {location}");
 }
@@ -119,17 +151,17 @@ async fn a_panicking_handler_shows_its_message_and_location() {
 async fn the_eleventh_wrong_pin_finds_the_debugger_locked_until_restart() {
     let app = debug_app().await;
     let (john, page) = rename_to_taken(&app).await;
-    let path = failure_path(&page);
+    let action = pin_form_action(&page);
 
     for try_number in 1..=10 {
-        let page = enter_pin(&john, &path, "111-111-111").await;
+        let page = enter_pin(&john, &action, "111-111-111").await;
         assert!(!page.contains("UNIQUE constraint"), "try {try_number}");
     }
-    let page = enter_pin(&john, &path, "222-222-222").await;
+    let page = enter_pin(&john, &action, "222-222-222").await;
     assert!(page.contains("The debugger is locked: too many wrong PINs."));
     assert!(!page.contains(r#"<input name="pin""#));
 
-    let page = enter_pin(&john, &path, &pin(&app)).await;
+    let page = enter_pin(&john, &action, &pin(&app)).await;
     assert!(
         !page.contains("UNIQUE constraint"),
         "even the right PIN is refused"
@@ -145,10 +177,116 @@ async fn the_eleventh_wrong_pin_finds_the_debugger_locked_until_restart() {
 }
 
 #[rocket::async_test]
+async fn a_pin_posted_from_another_site_is_refused_and_costs_no_try() {
+    let app = debug_app().await;
+    let (john, page) = rename_to_taken(&app).await;
+    let action = pin_form_action(&page);
+
+    // Enough tries to lock the debugger, if they counted.
+    for origin in ["https://evil.example", "http://localhost:8001", "null"] {
+        for _ in 0..4 {
+            let status = post_pin_from(&john, origin, &action, "000-000-000").await;
+            assert_eq!(status, Status::Forbidden, "from {origin}");
+        }
+    }
+    // The app's own page names the app's own host and port.
+    let status = post_pin_from(&john, "http://localhost:8000", &action, "000-000-000").await;
+    assert_eq!(status, Status::SeeOther);
+
+    let page = enter_pin(&john, &action, "111-111-111").await;
+    assert!(
+        page.contains("Wrong PIN (2 of 10 tries used)"),
+        "only the two same-site tries count"
+    );
+    let page = enter_pin(&john, &action, &pin(&app)).await;
+    assert!(page.contains("UNIQUE constraint failed: user.username"));
+}
+
+#[rocket::async_test]
+async fn a_pin_without_the_visitors_csrf_token_is_refused_and_costs_no_try() {
+    let app = debug_app().await;
+    let (john, page) = rename_to_taken(&app).await;
+    let action = pin_form_action(&page);
+    let stranger = app.browser().await;
+
+    let pin = ("pin", "000-000-000");
+    let bodies = [
+        form_body(&[pin]),
+        form_body(&[pin, ("csrf_token", "forged")]),
+        // A real token, but another visitor's.
+        form_body(&[pin, ("csrf_token", &stranger.csrf_token())]),
+    ];
+    for body in &bodies {
+        let reply = john.post_raw(&action, body).await;
+        assert_eq!(reply.status, Status::Forbidden, "{body}");
+    }
+
+    let page = enter_pin(&john, &action, "111-111-111").await;
+    assert!(
+        page.contains("Wrong PIN (1 of 10 tries used)"),
+        "only the try with the token counts"
+    );
+    assert_eq!(csrf_token_in(&page), Some(john.csrf_token().as_str()));
+}
+
+#[rocket::async_test]
+async fn a_first_visit_that_fails_leads_to_a_pin_form_that_works() {
+    let app = debug_app().await;
+    // The local client itself keeps no cookies: a visitor with no CSRF token yet.
+    let response = app.client.get("/panic").dispatch().await;
+    assert_eq!(response.status(), Status::InternalServerError);
+    let page = response.into_string().await.unwrap_or_default();
+    assert!(
+        !page.contains(r#"<input name="pin""#),
+        "no form it could send"
+    );
+    let start = page
+        .find("/__debugger/failure/")
+        .expect("a link to the failure");
+    let end = page[start..].find('"').expect("end of the link") + start;
+
+    let response = app.client.get(&page[start..end]).dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let cookie = response.cookies().get("csrf_token").cloned();
+    let page = response.into_string().await.unwrap_or_default();
+    let token = csrf_token_in(&page).expect("a hidden CSRF field");
+    let reply = app
+        .client
+        .post(pin_form_action(&page))
+        .header(ContentType::Form)
+        .cookies(cookie)
+        .body(form_body(&[("pin", &pin(&app)), ("csrf_token", token)]))
+        .dispatch()
+        .await;
+    assert_eq!(reply.status(), Status::SeeOther);
+    assert!(
+        reply.cookies().get("debugger_unlocked").is_some(),
+        "unlocked"
+    );
+}
+
+#[rocket::async_test]
+async fn an_unknown_or_forgotten_failure_is_not_found() {
+    let app = debug_app().await;
+    let visitor = app.browser().await;
+    let first = failure_id(&visitor.get("/panic").await.body);
+    let unknown = format!("/__debugger/failure/{}", first + 1000);
+    assert_eq!(visitor.get(&unknown).await.status, Status::NotFound);
+
+    // The debugger keeps the last 32 failures.
+    let kept = format!("/__debugger/failure/{first}");
+    assert_eq!(visitor.get(&kept).await.status, Status::Ok);
+    for _ in 0..32 {
+        visitor.get("/panic").await;
+    }
+    assert_eq!(visitor.get(&kept).await.status, Status::NotFound);
+}
+
+#[rocket::async_test]
 async fn cookie_values_never_appear_on_the_debug_page() {
     let app = debug_app().await;
     let (john, page) = rename_to_taken(&app).await;
-    enter_pin(&john, &failure_path(&page), &pin(&app)).await;
+    enter_pin(&john, &pin_form_action(&page), &pin(&app)).await;
     let cookies: Vec<_> = ["user_id", "csrf_token", "debugger_unlocked"]
         .map(|name| john.cookie(name).expect("the browser holds the cookie"))
         .into();
@@ -192,8 +330,10 @@ async fn release_shows_no_detail_and_has_no_debugger() {
         john.get("/__debugger/failure/1").await.status,
         Status::NotFound
     );
-    let reply = john.post("/__debugger/failure/1", &[("pin", "1")]).await;
-    assert_eq!(reply.status, Status::NotFound);
+    for path in ["/__debugger/unlock/1", "/__debugger/failure/1"] {
+        let reply = john.post(path, &[("pin", "1")]).await;
+        assert_eq!(reply.status, Status::NotFound, "{path}");
+    }
 }
 
 #[rocket::async_test]
@@ -201,7 +341,7 @@ async fn markup_in_the_request_is_escaped_on_the_debug_page() {
     let app = debug_app().await;
     let visitor = app.browser().await;
     let page = visitor.get("/panic").await;
-    enter_pin(&visitor, &failure_path(&page.body), &pin(&app)).await;
+    enter_pin(&visitor, &pin_form_action(&page.body), &pin(&app)).await;
 
     let script = "<script>alert(1)</script>";
     let page = visitor

@@ -151,7 +151,7 @@ async fn a_form_missing_a_field_rocket_requires_is_the_422_page() {
     let app = debug_app().await;
     let visitor = app.browser().await;
 
-    let page = visitor.post_raw("/__debugger/failure/1", "").await;
+    let page = visitor.post_raw("/__debugger/unlock/1", "").await;
 
     assert_eq!(page.status, Status::UnprocessableEntity);
     assert_layout(&page.body);
@@ -243,5 +243,14 @@ async fn the_debug_profile_keeps_the_custom_404_page() {
     let app = debug_app().await;
     let page = app.browser().await.get("/nope").await;
     assert_eq!(page.status, Status::NotFound);
+    assert!(page.body.contains("<h1>Not Found</h1>"));
+}
+
+#[rocket::async_test]
+async fn an_unknown_debugger_failure_is_the_404_page() {
+    let app = debug_app().await;
+    let page = app.browser().await.get("/__debugger/failure/999").await;
+    assert_eq!(page.status, Status::NotFound);
+    assert_layout(&page.body);
     assert!(page.body.contains("<h1>Not Found</h1>"));
 }
