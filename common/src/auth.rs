@@ -10,7 +10,7 @@ use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::outcome::{try_outcome, IntoOutcome};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{Flash, Redirect};
-use rocket::time::Duration;
+use rocket::time::{Duration, OffsetDateTime};
 use rocket::{catch, uri};
 use rocket_db_pools::Database;
 
@@ -20,6 +20,10 @@ use crate::models::User;
 
 const SESSION_COOKIE: &str = "user_id";
 
+/// How long "remember me" keeps a visitor signed in: Flask-Login's default
+/// `REMEMBER_COOKIE_DURATION`, 365 days.
+pub const REMEMBER_FOR: Duration = Duration::days(365);
+
 /// `login_user(user, remember=...)`.
 pub fn log_in(cookies: &CookieJar<'_>, user_id: i64, remember: bool) {
     let mut cookie = Cookie::build((SESSION_COOKIE, user_id.to_string()))
@@ -28,8 +32,17 @@ pub fn log_in(cookies: &CookieJar<'_>, user_id: i64, remember: bool) {
         .same_site(SameSite::Lax)
         .http_only(true);
     cookie = if remember {
-        cookie.max_age(Duration::days(365))
+        // Both ways of saying when the cookie ends, saying the same thing:
+        // `Max-Age` (seconds from now, which browsers prefer) and `Expires` (a
+        // date, which older clients read). Setting only `Max-Age` is not
+        // enough: `add_private` fills in an `Expires` one week ahead whenever
+        // none is set, and the cookie then claimed both a year and a week.
+        cookie
+            .max_age(REMEMBER_FOR)
+            .expires(OffsetDateTime::now_utc() + REMEMBER_FOR)
     } else {
+        // `None` is an explicit "ends with the browser session", which
+        // `add_private` leaves alone.
         cookie.expires(None)
     };
     cookies.add_private(cookie);

@@ -3,9 +3,16 @@
 //! Every field defaults to empty, so a missing field is "This field is required."
 //! on the page (as in WTForms) rather than a bare 422. The checks are plain
 //! functions: the form is re-rendered with its `errors` when any fails.
+//!
+//! Usernames get more care than WTForms gives them: they are trimmed as they
+//! are read ([`Trimmed`]), and characters nobody can see or type on purpose are
+//! refused ([`FieldErrors::username`]).
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Deref;
 
+use rocket::form::{self, DataField, FromFormField, ValueField};
 use rocket::FromForm;
 use serde::Serialize;
 use sqlx::SqliteConnection;
@@ -50,10 +57,126 @@ impl FieldErrors {
             );
         }
     }
+
+    /// The checks of a username field that need no database: `Length(1, 64)`,
+    /// then two that WTForms doesn't have.
+    ///
+    /// - No hidden characters ([`is_hidden`]). A name is shown on pages and
+    ///   written into logs: a line break in it can forge a log line, a
+    ///   right-to-left override makes `\u{202e}gnp.exe` display as `exe.png`,
+    ///   and a zero-width space makes a second `alice` that looks like the first.
+    /// - Not `.` or `..`. The profile is at `/user/<username>`, and browsers
+    ///   resolve `/user/..` to `/` before sending it, so that page can't be
+    ///   reached.
+    pub fn username(&mut self, field: &'static str, value: &str) {
+        self.length(field, value, 1, USERNAME_MAX);
+        if value.chars().any(is_hidden) {
+            self.add(field, USERNAME_HIDDEN_CHARACTERS);
+        }
+        if value == "." || value == ".." {
+            self.add(field, USERNAME_DOTS);
+        }
+    }
 }
 
 pub const USERNAME_TAKEN: &str = "Please use a different username.";
 pub const EMAIL_TAKEN: &str = "Please use a different email address.";
+pub const USERNAME_HIDDEN_CHARACTERS: &str =
+    "Usernames cannot contain control, invisible or direction-changing characters.";
+pub const USERNAME_DOTS: &str =
+    "The usernames . and .. cannot be used: browsers rewrite their profile addresses.";
+
+/// A character that changes how text around it is shown, or that shows as
+/// nothing at all.
+fn is_hidden(c: char) -> bool {
+    // Control characters: NUL, tab, CR, LF, escape, DEL and the C1 controls.
+    c.is_control()
+        || matches!(
+            c,
+            // Line and paragraph separators: line breaks, like CR and LF.
+            '\u{2028}' | '\u{2029}'
+            // Bidi marks, embeddings, overrides and isolates: they reorder what
+            // is shown, not what is stored.
+            | '\u{200e}' | '\u{200f}' | '\u{061c}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            // Zero-width space, non-joiner, joiner, word joiner and the byte
+            // order mark. The joiners have real uses (Persian and Indic
+            // scripts, emoji sequences), but in a name that others must tell
+            // apart, a character nobody can see is refused.
+            | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'
+        )
+}
+
+/// A text field read with its surrounding whitespace removed: WTForms'
+/// `filters=[str.strip]`, which the tutorial doesn't use, so Flask stores
+/// `alice ` as typed. Trimming as the form is read, rather than in `validate`,
+/// means every handler (this crate's and the ones that replace them) checks and
+/// saves the same trimmed text.
+///
+/// It dereferences to `&str`, so `&form.username` goes wherever a `&str` does,
+/// and it compares equal to `String`s.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Trimmed(String);
+
+impl Trimmed {
+    pub fn new(text: &str) -> Self {
+        // Unicode's whitespace, as Python's `str.strip()` removes it.
+        Trimmed(text.trim().to_owned())
+    }
+}
+
+#[rocket::async_trait]
+impl<'v> FromFormField<'v> for Trimmed {
+    fn from_value(field: ValueField<'v>) -> form::Result<'v, Self> {
+        Ok(Trimmed::new(field.value))
+    }
+
+    /// A multipart form's field: read as a `String` is, then trimmed.
+    async fn from_data(field: DataField<'v, '_>) -> form::Result<'v, Self> {
+        let text = <String as FromFormField>::from_data(field).await?;
+        Ok(Trimmed::new(&text))
+    }
+
+    /// A missing field is empty, so `required` reports it, like the other
+    /// fields' `#[field(default = String::new())]`.
+    fn default() -> Option<Self> {
+        Some(Trimmed(String::new()))
+    }
+}
+
+impl Deref for Trimmed {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Trimmed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<String> for Trimmed {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<str> for Trimmed {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Trimmed {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
 
 /// The column sizes of the `user` table. WTForms doesn't check them (SQLite
 /// would store a longer name anyway); our table does, so the forms must too.
@@ -63,8 +186,8 @@ pub const ABOUT_ME_MAX: usize = 140;
 
 #[derive(Debug, FromForm, Serialize)]
 pub struct LoginForm {
-    #[field(default = String::new())]
-    pub username: String,
+    /// Trimmed as registration trims it, so `alice ` signs in as `alice`.
+    pub username: Trimmed,
     #[field(default = String::new())]
     #[serde(skip)]
     pub password: String,
@@ -91,8 +214,7 @@ impl LoginForm {
 
 #[derive(Debug, FromForm, Serialize)]
 pub struct RegistrationForm {
-    #[field(default = String::new())]
-    pub username: String,
+    pub username: Trimmed,
     #[field(default = String::new())]
     pub email: String,
     #[field(default = String::new())]
@@ -112,7 +234,7 @@ impl RegistrationForm {
     pub async fn validate(&self, db: &mut SqliteConnection) -> sqlx::Result<FieldErrors> {
         let mut errors = FieldErrors::default();
         if errors.required("username", &self.username) {
-            errors.length("username", &self.username, 1, USERNAME_MAX);
+            errors.username("username", &self.username);
             if User::username_taken(&mut *db, &self.username).await? {
                 errors.add("username", USERNAME_TAKEN);
             }
@@ -147,8 +269,7 @@ fn looks_like_email(email: &str) -> bool {
 
 #[derive(Debug, FromForm, Serialize)]
 pub struct EditProfileForm {
-    #[field(default = String::new())]
-    pub username: String,
+    pub username: Trimmed,
     #[field(default = String::new())]
     pub about_me: String,
     #[field(default = String::new())]
@@ -162,7 +283,7 @@ impl EditProfileForm {
     pub fn validate(&self) -> FieldErrors {
         let mut errors = FieldErrors::default();
         if errors.required("username", &self.username) {
-            errors.length("username", &self.username, 1, USERNAME_MAX);
+            errors.username("username", &self.username);
         }
         errors.length("about_me", &self.about_me, 0, ABOUT_ME_MAX);
         errors
@@ -193,7 +314,7 @@ mod tests {
 
     fn edit_profile(username: &str, about_me: &str) -> FieldErrors {
         EditProfileForm {
-            username: username.to_owned(),
+            username: Trimmed::new(username),
             about_me: about_me.to_owned(),
             csrf_token: String::new(),
         }
@@ -202,7 +323,7 @@ mod tests {
 
     fn login(username: &str, password: &str) -> FieldErrors {
         LoginForm {
-            username: username.to_owned(),
+            username: Trimmed::new(username),
             password: password.to_owned(),
             remember_me: None,
             csrf_token: String::new(),
@@ -279,7 +400,7 @@ mod tests {
     #[test]
     fn remember_me_is_ticked_by_any_value_but_empty_or_false() {
         let form = |value: Option<&str>| LoginForm {
-            username: String::new(),
+            username: Trimmed::new(""),
             password: String::new(),
             remember_me: value.map(str::to_owned),
             csrf_token: String::new(),
@@ -288,6 +409,84 @@ mod tests {
         assert!(!form(Some("")).remember_me());
         assert!(!form(Some("false")).remember_me());
         assert!(form(Some("y")).remember_me());
+    }
+
+    /// What Rocket makes of a submitted `application/x-www-form-urlencoded` body.
+    fn read<T: for<'r> rocket::form::FromForm<'r> + 'static>(body: &str) -> T {
+        rocket::form::Form::<T>::parse_encoded(rocket::http::RawStr::new(body))
+            .expect("the form parses")
+    }
+
+    #[test]
+    fn a_username_is_read_without_its_surrounding_whitespace_in_every_form() {
+        let login: LoginForm = read("username=%20alice%09&password=%20pw%20");
+        assert_eq!(login.username, "alice");
+        assert_eq!(login.password, " pw ", "passwords are taken as typed");
+        let registration: RegistrationForm = read("username=alice%20&email=a%40b.c");
+        assert_eq!(registration.username, "alice");
+        let edit: EditProfileForm = read("username=%E2%80%83alice%0A&about_me=");
+        assert_eq!(edit.username, "alice", "an em space and a newline too");
+        assert!(edit.validate().is_empty());
+        // Inner spaces stay: "john smith" is a name the tutorial accepts.
+        let edit: EditProfileForm = read("username=+john+smith+");
+        assert_eq!(edit.username, "john smith");
+        // A missing field is empty, so it is required rather than a 422.
+        let edit: EditProfileForm = read("about_me=x");
+        assert_eq!(edit.username, "");
+        assert_eq!(edit.validate().get("username"), ["This field is required."]);
+    }
+
+    #[test]
+    fn control_invisible_and_direction_changing_characters_are_refused_in_a_username() {
+        let refused = [
+            "nul\0user",
+            "crlf\r\nINFO: forged",
+            "tab\there",
+            "del\u{7f}",
+            "c1\u{85}control",
+            "line\u{2028}separator",
+            "\u{202e}gnp.exe",
+            "lre\u{202a}x",
+            "isolate\u{2066}x\u{2069}",
+            "marks\u{200e}\u{200f}\u{61c}",
+            "alice\u{200b}",
+            "zw\u{200c}nj\u{200d}",
+            "word\u{2060}joiner",
+            "bom\u{feff}",
+        ];
+        for name in refused {
+            assert_eq!(
+                edit_profile(name, "").get("username"),
+                [USERNAME_HIDDEN_CHARACTERS],
+                "{name:?}"
+            );
+        }
+        for name in [
+            "alice",
+            "john smith",
+            "Zoë",
+            "山田",
+            "مریم",
+            "a.b",
+            "...",
+            "<b>",
+        ] {
+            assert!(edit_profile(name, "").is_empty(), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn the_usernames_dot_and_dot_dot_are_refused_but_other_dotted_names_are_fine() {
+        for name in [".", "..", " .. "] {
+            assert_eq!(
+                edit_profile(name, "").get("username"),
+                [USERNAME_DOTS],
+                "{name:?}"
+            );
+        }
+        for name in ["...", ".alice", "alice.", "a..b"] {
+            assert!(edit_profile(name, "").is_empty(), "{name:?}");
+        }
     }
 
     #[test]

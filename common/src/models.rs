@@ -50,8 +50,18 @@ impl User {
         exists(db, r#"SELECT 1 FROM "user" WHERE username = ?"#, username).await
     }
 
+    /// Whether an account has this address, in any mix of upper and lower case:
+    /// `John@Example.com` and `john@example.com` reach the same inbox. Flask's
+    /// `validate_email` compares exactly. `COLLATE NOCASE` is the collation of
+    /// the unique index on `email` (see its migration), so the check and the
+    /// index give the same answer, and the query can use the index.
     pub async fn email_taken(db: impl SqliteExecutor<'_>, email: &str) -> sqlx::Result<bool> {
-        exists(db, r#"SELECT 1 FROM "user" WHERE email = ?"#, email).await
+        exists(
+            db,
+            r#"SELECT 1 FROM "user" WHERE email = ? COLLATE NOCASE"#,
+            email,
+        )
+        .await
     }
 
     pub async fn insert(

@@ -93,15 +93,21 @@ impl<'r> Responder<'r, 'static> for ErrorPage {
     }
 }
 
-/// The methods of the routes whose path matches this request's.
+/// The methods of the routes whose path matches this request's. None when a
+/// route of the request's own method matches: that route answered 404 itself
+/// (an unknown user, say), as Werkzeug's 404 stands when its rule matched.
 fn methods_allowed_for(req: &Request<'_>) -> Vec<&'static str> {
     let path = req.uri().path();
-    let mut methods: Vec<&'static str> = req
+    let matching: Vec<_> = req
         .rocket()
         .routes()
-        .filter(|route| {
-            route.method != req.method() && path_matches(route.uri.path(), path.as_str())
-        })
+        .filter(|route| path_matches(route.uri.path(), path.as_str()))
+        .collect();
+    if matching.iter().any(|route| route.method == req.method()) {
+        return Vec::new();
+    }
+    let mut methods: Vec<&'static str> = matching
+        .iter()
         .map(|route| route.method.as_str())
         .collect();
     if methods.contains(&Method::Get.as_str()) {

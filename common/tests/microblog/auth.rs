@@ -64,6 +64,36 @@ async fn remember_me_makes_the_session_cookie_last_a_year() {
     assert_eq!(session.http_only(), Some(true));
 }
 
+/// Browsers go by `Max-Age` and older clients by `Expires`: both must say a year.
+#[rocket::async_test]
+async fn the_remember_me_cookie_expires_when_its_max_age_says() {
+    let app = app().await;
+    app.create_user("john", "john@example.com").await;
+    let visitor = app.browser().await;
+
+    let reply = visitor
+        .post(
+            "/login",
+            &[
+                ("username", "john"),
+                ("password", PASSWORD),
+                ("remember_me", "y"),
+            ],
+        )
+        .await;
+
+    let session = reply.set_cookie("user_id").expect("a session cookie");
+    let max_age = session.max_age().expect("a Max-Age");
+    let expires = session.expires_datetime().expect("an Expires date");
+    let implied = rocket::time::OffsetDateTime::now_utc() + max_age;
+    // Expires has whole seconds, and the request took a moment.
+    let gap = (expires - implied).abs();
+    assert!(
+        gap < rocket::time::Duration::minutes(1),
+        "Max-Age {max_age} ends {implied}, Expires says {expires}"
+    );
+}
+
 async fn sign_in_with_next(next: &str) -> Option<String> {
     let app = app().await;
     app.create_user("john", "john@example.com").await;

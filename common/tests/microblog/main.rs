@@ -4,6 +4,7 @@
 mod auth;
 mod binary;
 mod csrf;
+mod database;
 mod profile;
 mod register;
 

@@ -109,3 +109,44 @@ async fn renaming_to_a_taken_username_is_a_500_and_changes_nothing() {
     let susan = app.user("susan").await.expect("susan is still there");
     assert_eq!(susan.email, "susan@example.com");
 }
+
+#[rocket::async_test]
+async fn editing_the_profile_trims_the_username_and_refuses_hidden_characters_and_dots() {
+    let app = app().await;
+    let john = app.signed_in("john").await;
+
+    for (name, error) in [
+        (
+            "jo\u{202e}hn",
+            "[Usernames cannot contain control, invisible or direction-changing characters.]",
+        ),
+        (
+            "john\r\nINFO: forged",
+            "[Usernames cannot contain control, invisible or direction-changing characters.]",
+        ),
+        (
+            "..",
+            "[The usernames . and .. cannot be used: browsers rewrite their profile addresses.]",
+        ),
+    ] {
+        let reply = john
+            .post("/edit_profile", &[("username", name), ("about_me", "")])
+            .await;
+        assert_eq!(reply.status, Status::Ok, "{name:?}: the form comes back");
+        assert!(reply.body.contains(error), "{name:?}");
+        assert!(
+            app.user("john").await.is_some(),
+            "{name:?}: john kept his name"
+        );
+    }
+
+    let reply = john
+        .post(
+            "/edit_profile",
+            &[("username", "  johnny "), ("about_me", "")],
+        )
+        .await;
+    assert_eq!(reply.status, Status::SeeOther);
+    let johnny = app.user("johnny").await.expect("saved without the spaces");
+    assert_eq!(johnny.username, "johnny");
+}

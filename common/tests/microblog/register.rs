@@ -90,3 +90,147 @@ async fn registering_with_missing_fields_and_a_bad_email_shows_each_error() {
     assert!(page.contains("[Invalid email address.]"));
     assert_eq!(users, 1);
 }
+
+/// What a registration with this username does: the status, the page, and the
+/// users in the database afterwards.
+async fn register_as(username: &str) -> (Status, String, Vec<String>) {
+    let app = app().await;
+    let reply = app
+        .browser()
+        .await
+        .post(
+            "/register",
+            &[
+                ("username", username),
+                ("email", "new@example.com"),
+                ("password", PASSWORD),
+                ("password2", PASSWORD),
+            ],
+        )
+        .await;
+    let names = sqlx::query_scalar(r#"SELECT username FROM "user""#)
+        .fetch_all(app.pool())
+        .await
+        .expect("the usernames");
+    (reply.status, reply.body, names)
+}
+
+#[rocket::async_test]
+async fn a_username_is_saved_without_surrounding_whitespace_and_signs_in_with_or_without_it() {
+    let app = app().await;
+    let visitor = app.browser().await;
+    let reply = visitor
+        .post(
+            "/register",
+            &[
+                ("username", " alice\t"),
+                ("email", "alice@example.com"),
+                ("password", PASSWORD),
+                ("password2", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, Status::SeeOther);
+    let alice = app.user("alice").await.expect("saved as alice");
+    assert_eq!(alice.username, "alice");
+
+    for typed in ["alice", "alice "] {
+        let browser = app.browser().await;
+        let reply = browser
+            .post("/login", &[("username", typed), ("password", PASSWORD)])
+            .await;
+        assert_eq!(reply.location.as_deref(), Some("/index"), "{typed:?}");
+    }
+}
+
+#[rocket::async_test]
+async fn a_username_with_control_invisible_or_direction_changing_characters_is_refused() {
+    for name in [
+        "nul\0user",
+        "crlf\r\nINFO: forged",
+        "\u{202e}gnp.exe",
+        "alice\u{200b}",
+        "\u{feff}bom",
+        "isolated\u{2067}",
+    ] {
+        let (status, page, names) = register_as(name).await;
+        assert_eq!(status, Status::Ok, "{name:?}: the form comes back");
+        assert!(
+            page.contains(
+                "[Usernames cannot contain control, invisible or direction-changing characters.]"
+            ),
+            "{name:?}"
+        );
+        assert!(names.is_empty(), "{name:?} was saved: {names:?}");
+    }
+}
+
+#[rocket::async_test]
+async fn the_usernames_dot_and_dot_dot_are_refused() {
+    for name in [".", ".."] {
+        let (status, page, names) = register_as(name).await;
+        assert_eq!(status, Status::Ok, "{name:?}: the form comes back");
+        assert!(
+            page.contains(
+                "[The usernames . and .. cannot be used: browsers rewrite their profile addresses.]"
+            ),
+            "{name:?}"
+        );
+        assert!(names.is_empty(), "{name:?} was saved: {names:?}");
+    }
+    let (status, _, names) = register_as("...").await;
+    assert_eq!(status, Status::SeeOther, "three dots are an ordinary name");
+    assert_eq!(names, ["..."]);
+}
+
+#[rocket::async_test]
+async fn an_email_that_differs_only_in_case_from_a_taken_one_is_taken() {
+    let (page, users) = register_with(&[
+        ("username", "johnny"),
+        ("email", "JOHN@Example.COM"),
+        ("password", "x"),
+        ("password2", "x"),
+    ])
+    .await;
+    assert!(page.contains("[Please use a different email address.]"));
+    assert_eq!(users, 1);
+}
+
+/// The race the check cannot see: the address is free when the form is checked
+/// and taken, in other letters, by the time of the INSERT. A trigger makes that
+/// happen every time: it inserts the other user inside the registration's own
+/// INSERT. The unique index refuses, and the refusal is the check's form error.
+#[rocket::async_test]
+async fn an_email_taken_in_other_case_after_the_check_is_the_same_form_error_not_a_500() {
+    let app = app().await;
+    sqlx::query(
+        r#"CREATE TRIGGER quicker BEFORE INSERT ON "user" WHEN NEW.username = 'racer'
+           BEGIN
+               INSERT INTO "user" (username, email) VALUES ('quicker', upper(NEW.email));
+           END"#,
+    )
+    .execute(app.pool())
+    .await
+    .expect("the trigger");
+
+    let reply = app
+        .browser()
+        .await
+        .post(
+            "/register",
+            &[
+                ("username", "racer"),
+                ("email", "racer@example.com"),
+                ("password", PASSWORD),
+                ("password2", PASSWORD),
+            ],
+        )
+        .await;
+
+    assert_eq!(reply.status, Status::Ok, "the form comes back");
+    assert!(reply
+        .body
+        .contains("[Please use a different email address.]"));
+    // The failed INSERT takes the trigger's INSERT with it.
+    assert_eq!(app.user_count().await, 0);
+}
