@@ -88,7 +88,7 @@ async fn load_user(req: &Request<'_>) -> Result<Option<User>, Reported> {
     let Some(db) = Db::fetch(req.rocket()) else {
         return Ok(None);
     };
-    User::load_and_touch(&**db, id).await.map_err(|error| {
+    User::load_and_touch(&***db, id).await.map_err(|error| {
         AppError::from(error).report(req);
         Reported
     })

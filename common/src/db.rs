@@ -2,15 +2,92 @@
 //! migrations under `migrations/`, run at start-up (Flask runs `flask db upgrade`
 //! by hand; here the binary does it, so a fresh clone just works).
 
+use std::ops::Deref;
+use std::str::FromStr;
+use std::time::Duration;
+
 use rocket::fairing::{self, AdHoc};
 use rocket::figment::value::magic::RelativePathBuf;
+use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 use rocket_db_pools::Database;
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Connection, Sqlite};
 
 /// The pool, configured under `[default.databases.microblog]` in Rocket.toml.
 #[derive(Debug, Database)]
 #[database("microblog")]
-pub struct Db(sqlx::SqlitePool);
+pub struct Db(SqliteFile);
+
+/// sqlx's SQLite pool, opened so that only a start creates the database file.
+///
+/// rocket_db_pools' own SQLite pool lets every new connection create a missing
+/// file. If `microblog.db` is deleted while the app runs, the next connection
+/// would then start an empty database, without tables, and every page would
+/// fail until a restart; meanwhile the older connections would go on writing
+/// to the deleted file, and lose it all at the restart. Here the start creates
+/// the file if it is missing (the migrations then fill it), no connection
+/// after that does, and a connection whose file is gone is dropped rather than
+/// used. A deleted database is then an error on every page that needs it (the
+/// 500 page, and an ERROR in the log) until the app is restarted.
+#[derive(Debug, Clone)]
+pub struct SqliteFile(sqlx::SqlitePool);
+
+impl Deref for SqliteFile {
+    type Target = sqlx::SqlitePool;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl rocket_db_pools::Pool for SqliteFile {
+    type Connection = PoolConnection<Sqlite>;
+    type Error = rocket_db_pools::Error<sqlx::Error>;
+
+    async fn init(figment: &Figment) -> Result<Self, Self::Error> {
+        use rocket_db_pools::Error;
+        let config: rocket_db_pools::Config = figment.extract().map_err(Error::Config)?;
+        let options = SqliteConnectOptions::from_str(&config.url)
+            .map_err(Error::Init)?
+            .busy_timeout(Duration::from_secs(config.connect_timeout))
+            .disable_statement_logging();
+        // The one connection that may create the file: at start-up.
+        let first = options.clone().create_if_missing(true).connect().await;
+        first
+            .map_err(Error::Init)?
+            .close()
+            .await
+            .map_err(Error::Init)?;
+        let file = options.clone().get_filename().into_owned();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(u32::try_from(config.max_connections).unwrap_or(u32::MAX))
+            .min_connections(config.min_connections.unwrap_or_default())
+            .acquire_timeout(Duration::from_secs(config.connect_timeout))
+            .idle_timeout(config.idle_timeout.map(Duration::from_secs))
+            // One `stat` of the file before a connection is handed out.
+            .before_acquire(move |_, _| {
+                let file = file.clone();
+                Box::pin(
+                    async move { Ok(rocket::tokio::fs::try_exists(file).await.unwrap_or(false)) },
+                )
+            })
+            .connect_with(options.create_if_missing(false))
+            .await
+            .map_err(Error::Init)?;
+        Ok(SqliteFile(pool))
+    }
+
+    async fn get(&self) -> Result<Self::Connection, Self::Error> {
+        self.0.acquire().await.map_err(rocket_db_pools::Error::Get)
+    }
+
+    async fn close(&self) {
+        self.0.close().await;
+    }
+}
 
 const URL_KEY: &str = "databases.microblog.url";
 
@@ -49,13 +126,13 @@ async fn run_migrations(rocket: Rocket<Build>) -> fairing::Result {
     // so this is the difference between hundreds and thousands of requests a
     // second. The mode is stored in the file, so once is enough.
     if let Err(error) = sqlx::query("PRAGMA journal_mode = WAL")
-        .execute(&**db)
+        .execute(&***db)
         .await
     {
         tracing::error!("could not switch the database to WAL: {error}");
         return Err(rocket);
     }
-    match sqlx::migrate!("../migrations").run(&**db).await {
+    match sqlx::migrate!("../migrations").run(&***db).await {
         Ok(()) => Ok(rocket),
         Err(error) => {
             tracing::error!("database migrations failed: {error}");

@@ -223,3 +223,54 @@ fn logging_survives_logs_becoming_unusable_and_resumes_when_it_is_back() {
             .unwrap_or_default()
     );
 }
+
+/// `microblog.db` deleted under the running app: no connection makes a new,
+/// empty one in its place, and none goes on writing to the deleted file.
+/// Pages that need the database fail (the signed-in pages with the 500 page
+/// and an ERROR in the log, the forms with 503 Service Unavailable) until a
+/// restart creates and migrates a new file.
+#[cfg(unix)] // a file in use cannot be deleted on Windows
+#[test]
+fn a_deleted_database_is_an_error_not_a_new_empty_file() {
+    let mut app = ChildApp::start(BINARY, &[]);
+    let john = app.signed_in("john");
+    let db = app.dir.path().join("microblog.db");
+    for file in [
+        db.clone(),
+        db.with_extension("db-wal"),
+        db.with_extension("db-shm"),
+    ] {
+        let _ = std::fs::remove_file(file);
+    }
+
+    let reply = john.get("/index");
+    assert_eq!(reply.status, 500);
+    assert!(reply.body.contains("An unexpected error has occurred"));
+    let stranger = app.client();
+    let register = stranger.submit(
+        "/register",
+        &[
+            ("username", "susan"),
+            ("email", "susan@example.com"),
+            ("password", "pw"),
+            ("password2", "pw"),
+        ],
+    );
+    // The connection guard of a form handler answers 503 Service Unavailable.
+    assert_eq!(register.status, 503, "nothing saved to a deleted file");
+    assert_eq!(
+        stranger.get("/login").status,
+        200,
+        "pages without the database"
+    );
+    assert!(!db.exists(), "no new, empty database");
+
+    assert!(app.terminate());
+    let log = app.whole_log();
+    assert!(
+        log.lines()
+            .any(|line| line.contains(" ERROR: Exception on /index [GET]")
+                && line.contains("unable to open database file")),
+        "{log}"
+    );
+}
