@@ -19,9 +19,11 @@ pub enum ErrorKind {
     #[error("database query failed")]
     Database(#[from] sqlx::Error),
     #[error("a stored password hash could not be read")]
-    PasswordHash(#[from] password_auth::ParseError),
+    PasswordHash(#[from] argon2::password_hash::Error),
     #[error("a blocking task did not finish")]
     Task(#[from] rocket::tokio::task::JoinError),
+    #[error("the password hashing threads are gone")]
+    PasswordHasherGone,
 }
 
 /// An [`ErrorKind`] plus the backtrace of where `?` first met it. Captured

@@ -10,6 +10,7 @@ pub mod error;
 pub mod forms;
 pub mod models;
 pub mod page;
+pub mod passwords;
 pub mod routes;
 pub mod templates;
 
@@ -26,6 +27,7 @@ pub fn app() -> Rocket<Build> {
     rocket
         .attach(db::stage())
         .attach(templates::fairing())
+        .manage(passwords::PasswordHasher::one_per_core())
         .mount("/", routes::routes())
         .register("/", catchers![auth::login_required])
 }

@@ -2,8 +2,7 @@
 
 use rocket::http::CookieJar;
 use rocket::response::{Flash, Redirect};
-use rocket::tokio::task::spawn_blocking;
-use rocket::{get, post, routes, uri, Responder, Route};
+use rocket::{get, post, routes, uri, Responder, Route, State};
 use rocket_db_pools::Connection;
 use rocket_dyn_templates::{context, Template};
 use serde::Serialize;
@@ -18,6 +17,7 @@ use crate::forms::{
 };
 use crate::models::User;
 use crate::page::Page;
+use crate::passwords::PasswordHasher;
 
 /// Every route of chapter 6. The chapter-6 `edit_profile` POST handler is among
 /// them, at rank 2, so a later step can mount a fixed one at rank 1 in front of it.
@@ -103,6 +103,7 @@ pub async fn login(
     page: Page<'_>,
     csrf: CsrfToken,
     cookies: &CookieJar<'_>,
+    passwords: &State<PasswordHasher>,
     mut db: Connection<Db>,
 ) -> Result<FormReply, AppError> {
     if page.current_user().is_some() {
@@ -117,7 +118,7 @@ pub async fn login(
     }
     let user = User::find_by_username(&mut **db, &form.username).await?;
     let user = match user {
-        Some(user) if check_password(&user, form.password.clone()).await? => user,
+        Some(user) if check_password(passwords, &user, form.password.clone()).await? => user,
         // Unlike Flask's redirect(url_for('login')), keep `next` for the retry.
         _ => {
             let retry = Redirect::to(uri!(login(next = next)));
@@ -128,16 +129,15 @@ pub async fn login(
     Ok(FormReply::Redirect(safe_next(next)))
 }
 
-/// `user.check_password(password)`. Argon2 is slow on purpose, so it runs on
-/// the blocking pool rather than stalling the async workers.
-async fn check_password(user: &User, password: String) -> Result<bool, AppError> {
-    let Some(hash) = user.password_hash.clone() else {
-        return Ok(false);
-    };
-    match spawn_blocking(move || password_auth::verify_password(password, &hash)).await? {
-        Ok(()) => Ok(true),
-        Err(password_auth::VerifyError::PasswordInvalid) => Ok(false),
-        Err(password_auth::VerifyError::Parse(error)) => Err(error.into()),
+/// `user.check_password(password)`.
+async fn check_password(
+    passwords: &PasswordHasher,
+    user: &User,
+    password: String,
+) -> Result<bool, AppError> {
+    match user.password_hash.clone() {
+        Some(hash) => passwords.check(password, hash).await,
+        None => Ok(false),
     }
 }
 
@@ -161,6 +161,7 @@ pub async fn register(
     form: CsrfForm<RegistrationForm>,
     page: Page<'_>,
     csrf: CsrfToken,
+    passwords: &State<PasswordHasher>,
     mut db: Connection<Db>,
 ) -> Result<FormReply, AppError> {
     if page.current_user().is_some() {
@@ -169,8 +170,7 @@ pub async fn register(
     let CsrfForm(form) = form;
     let mut errors = form.validate(&mut db).await?;
     if errors.is_empty() {
-        let password = form.password.clone();
-        let hash = spawn_blocking(move || password_auth::generate_hash(password)).await?;
+        let hash = passwords.hash(form.password.clone()).await?;
         match User::insert(&mut **db, &form.username, &form.email, &hash).await {
             Ok(_) => {
                 let to_login = Redirect::to(uri!(login(next = _)));

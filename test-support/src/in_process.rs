@@ -15,6 +15,7 @@ use tempfile::TempDir;
 
 use common::db::Db;
 use common::models::User;
+use common::passwords::PasswordHasher;
 
 /// The password every helper-made user has.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -92,7 +93,10 @@ impl TestApp {
 
     /// Inserts a user with [`PASSWORD`] straight into the database.
     pub async fn create_user(&self, username: &str, email: &str) -> User {
-        let hash = rocket::tokio::task::spawn_blocking(|| password_auth::generate_hash(PASSWORD))
+        let passwords = self.client.rocket().state::<PasswordHasher>();
+        let hash = passwords
+            .expect("the app's password hasher")
+            .hash(PASSWORD.to_owned())
             .await
             .expect("hashing");
         User::insert(self.pool(), username, email, &hash)
