@@ -89,7 +89,7 @@ async fn load_user(req: &Request<'_>) -> Result<Option<User>, Reported> {
         return Ok(None);
     };
     User::load_and_touch(&***db, id).await.map_err(|error| {
-        AppError::from(error).report(req);
+        AppError::from(error).record(req);
         Reported
     })
 }

@@ -5,10 +5,12 @@
 //! and the [`Responder`] turns it into the 500 response, after logging it and
 //! keeping it as the request's [`Failure`] for the steps that show or mail it.
 
-use std::backtrace::Backtrace;
 use std::error::Error as _;
 use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+
+use backtrace::Backtrace;
 
 use rocket::http::Status;
 use rocket::request::Request;
@@ -27,7 +29,8 @@ pub enum ErrorKind {
 }
 
 /// An [`ErrorKind`] plus the backtrace of where `?` first met it. Captured
-/// always (not only under `RUST_BACKTRACE`), and only symbolized when shown.
+/// always (not only under `RUST_BACKTRACE`), as bare addresses: the function
+/// names, files and lines are looked up only if the error is shown.
 #[derive(Debug)]
 pub struct AppError {
     kind: ErrorKind,
@@ -39,7 +42,7 @@ impl<E: Into<ErrorKind>> From<E> for AppError {
     fn from(error: E) -> Self {
         AppError {
             kind: error.into(),
-            backtrace: Backtrace::force_capture(),
+            backtrace: Backtrace::new_unresolved(),
         }
     }
 }
@@ -60,7 +63,7 @@ impl std::error::Error for AppError {
 impl AppError {
     /// Logs the error against the request that hit it and keeps it as the
     /// request's [`Failure`]. Every 500 of the app comes through here.
-    pub fn report(self, req: &Request<'_>) {
+    pub fn record(self, req: &Request<'_>) {
         let mut causes: Vec<String> = Vec::new();
         let mut cause = self.source();
         while let Some(error) = cause {
@@ -78,7 +81,7 @@ impl AppError {
             message: self.to_string(),
             causes,
             location: None,
-            backtrace: self.backtrace,
+            frames: Frame::all_of(self.backtrace),
         }
         .record(req);
     }
@@ -87,7 +90,7 @@ impl AppError {
 // ANCHOR: responder
 impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        self.report(req);
+        self.record(req);
         // Returning the status, not a body, hands the response to the 500
         // catcher: Rocket's plain page here, the site's own page from step 2.
         Err(Status::InternalServerError)
@@ -105,7 +108,8 @@ pub struct Failure {
     pub causes: Vec<String>,
     /// `file:line:column` of a panic.
     pub location: Option<String>,
-    pub backtrace: Backtrace,
+    /// The call stack where it happened, innermost first.
+    pub frames: Vec<Frame>,
 }
 
 #[derive(Default)]
@@ -126,12 +130,15 @@ impl Failure {
     /// (the rest is std, tokio and Rocket, and would be a hundred lines more),
     /// and keeps it for `req`.
     pub fn record(self, req: &Request<'_>) {
-        let frames = self.frames();
         let mut backtrace = String::new();
-        for frame in frames.iter().filter(|frame| frame.is_own_code()) {
+        for frame in self.frames.iter().filter(|frame| frame.is_own_code()) {
             let _ = write!(backtrace, "\n  {frame}");
         }
-        let others = frames.iter().filter(|frame| !frame.is_own_code()).count();
+        let others = self
+            .frames
+            .iter()
+            .filter(|frame| !frame.is_own_code())
+            .count();
         let _ = write!(
             backtrace,
             "\n  ({others} more frames in std, tokio and Rocket)"
@@ -150,82 +157,156 @@ impl Failure {
         let _ = req.local_cache(Recorded::default).0.set(self);
     }
 
-    /// The backtrace, frame by frame. Backtraces are symbolized here, on first
-    /// use, not when captured.
-    pub fn frames(&self) -> Vec<Frame> {
-        Frame::parse(&self.backtrace.to_string())
-    }
-
     /// The failure recorded for `req`, if it failed.
     pub fn of<'r>(req: &'r Request<'_>) -> Option<&'r Failure> {
         req.local_cache(Recorded::default).0.get()
     }
 }
 
-/// One frame of a backtrace.
+/// One frame of a backtrace: a function, and where in the source it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
     pub function: String,
     /// The source file, as the compiler recorded it.
-    pub file: Option<String>,
-    pub line: Option<usize>,
+    pub file: Option<PathBuf>,
+    pub line: Option<u32>,
 }
 
 impl Frame {
-    /// Reads std's printed backtrace, whose shape is stable:
-    ///
-    /// ```text
-    ///    7: common::routes::edit_profile::{{closure}}
-    ///              at ./common/src/routes.rs:262:5
-    /// ```
-    pub fn parse(printed: &str) -> Vec<Frame> {
-        let mut frames: Vec<Frame> = Vec::new();
-        for line in printed.lines().map(str::trim) {
-            if let Some(at) = line.strip_prefix("at ") {
-                if let Some(frame) = frames.last_mut() {
-                    // `path:line:column`; the path may hold colons, so split from the end.
-                    let mut parts = at.rsplitn(3, ':');
-                    let (_column, number, path) = (parts.next(), parts.next(), parts.next());
-                    match (path, number.map(str::parse)) {
-                        (Some(path), Some(Ok(number))) => {
-                            frame.file = Some(path.to_owned());
-                            frame.line = Some(number);
-                        }
-                        _ => frame.file = Some(at.to_owned()),
-                    }
-                }
-            } else if let Some((index, function)) = line.split_once(": ") {
-                if index.chars().all(|c| c.is_ascii_digit()) {
-                    frames.push(Frame {
-                        function: function.to_owned(),
-                        file: None,
-                        line: None,
-                    });
-                }
-            }
-        }
-        frames
+    /// The frames of `backtrace`, innermost first, looked up now (the slow
+    /// part: reading the binary's debug information). An inlined call is a
+    /// frame of its own, as in std's printed backtraces.
+    pub fn all_of(mut backtrace: Backtrace) -> Vec<Frame> {
+        backtrace.resolve();
+        backtrace
+            .frames()
+            .iter()
+            .flat_map(|frame| frame.symbols())
+            .map(|symbol| Frame {
+                // `{:#}`: demangled, without the `::h0123...` hash.
+                function: symbol
+                    .name()
+                    .map_or_else(|| "<unknown>".to_owned(), |name| format!("{name:#}")),
+                file: symbol.filename().map(Path::to_path_buf),
+                line: symbol.lineno(),
+            })
+            .collect()
     }
 
-    /// Whether the frame is in this workspace's Rust code, not in std
-    /// (`/rustc/...`), a crate from the registry (`~/.cargo/registry/...`) or
-    /// the C library.
+    /// Whether the frame is in this workspace's own code, rather than in std,
+    /// a dependency or the C library: see [`workspace_file`].
     pub fn is_own_code(&self) -> bool {
-        self.file.as_deref().is_some_and(|file| {
-            file.ends_with(".rs")
-                && !file.starts_with("/rustc/")
-                && !file.contains("/.cargo/")
-                && !file.contains("/rustlib/")
-        })
+        self.file.as_deref().and_then(workspace_file).is_some()
     }
 }
 
+/// `file` relative to the workspace, if it is one of the workspace's own Rust
+/// sources; `None` for the standard library (`/rustc/...`), a dependency
+/// (wherever cargo keeps them: `~/.cargo/registry`, `/usr/local/cargo`, a
+/// vendor folder) and generated code under `target/`. The one place that
+/// decides "our code or a library's": the debug page, the log and the mail
+/// all ask here. The workspace is where this crate was compiled from.
+pub fn workspace_file(file: &Path) -> Option<&Path> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    // Cargo names a member's files relative to the workspace, so the debug
+    // information may hold either form.
+    let relative = match file.strip_prefix(root) {
+        Ok(relative) => relative,
+        Err(_) if file.is_relative() => file,
+        Err(_) => return None,
+    };
+    let first = relative.components().next()?.as_os_str().to_str()?;
+    let hidden_or_built = first.starts_with('.') || first == "target" || first == "vendor";
+    let rust = relative
+        .extension()
+        .is_some_and(|extension| extension == "rs");
+    (rust && !hidden_or_built).then_some(relative)
+}
+
 impl fmt::Display for Frame {
+    /// `common::routes::edit_profile::{{closure}} at common/src/routes.rs:290`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.function)?;
         if let (Some(file), Some(line)) = (&self.file, self.line) {
-            write!(f, " at {file}:{line}")?;
+            let shown = workspace_file(file).unwrap_or(file);
+            write!(f, " at {}:{line}", shown.display())?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the workspace")
+    }
+
+    #[test]
+    fn the_workspaces_own_sources_are_its_code_absolute_or_relative() {
+        let absolute = root().join("common/src/routes.rs");
+        assert_eq!(
+            workspace_file(&absolute),
+            Some(Path::new("common/src/routes.rs"))
+        );
+        let relative = Path::new("chapters/ch07-1-debug-mode/src/lib.rs");
+        assert_eq!(workspace_file(relative), Some(relative));
+    }
+
+    /// Whatever `CARGO_HOME` is (the official Docker image sets
+    /// `/usr/local/cargo`), a dependency is not the workspace's code.
+    #[test]
+    fn std_and_dependencies_wherever_cargo_keeps_them_are_not() {
+        let elsewhere = [
+            "/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/std/src/panicking.rs",
+            "/usr/local/cargo/registry/src/index.crates.io-1949cf8c6b5b557f/rocket-0.5.2/src/server.rs",
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokio-1.48.0/src/runtime/task/mod.rs",
+            "/opt/cargo-home/git/checkouts/some-crate/src/lib.rs",
+        ];
+        for file in elsewhere {
+            assert_eq!(workspace_file(Path::new(file)), None, "{file}");
+        }
+        for inside in [
+            ".cargo/registry/src/x/lib.rs",
+            "target/debug/build/x/out/generated.rs",
+        ] {
+            assert_eq!(workspace_file(&root().join(inside)), None, "{inside}");
+        }
+        assert_eq!(workspace_file(&root().join("migrations/1_init.sql")), None);
+    }
+
+    #[test]
+    fn a_frame_shows_its_function_and_where_relative_to_the_workspace() {
+        let frame = Frame {
+            function: "common::routes::edit_profile::{{closure}}".to_owned(),
+            file: Some(root().join("common/src/routes.rs")),
+            line: Some(290),
+        };
+        assert!(frame.is_own_code());
+        assert_eq!(
+            frame.to_string(),
+            "common::routes::edit_profile::{{closure}} at common/src/routes.rs:290"
+        );
+    }
+
+    #[test]
+    fn a_captured_backtrace_names_this_function_and_file() {
+        let frames = Frame::all_of(Backtrace::new_unresolved());
+        let here = frames
+            .iter()
+            .find(|frame| {
+                frame
+                    .function
+                    .contains("a_captured_backtrace_names_this_function")
+            })
+            .expect("this test's own frame");
+        assert!(here.is_own_code(), "{here}");
+        assert!(
+            here.to_string().contains(" at common/src/error.rs:"),
+            "{here}"
+        );
     }
 }

@@ -1,14 +1,20 @@
-//! Panics as failures. Rocket catches a handler's panic and answers 500, but the
-//! payload (the message) is dropped before any catcher runs. A panic hook sees it
-//! first: it keeps the message, location and backtrace for the tokio task that
-//! panicked, and the response fairing hands them to the request as its `Failure`.
+//! Panics as failures. Machinery: a learner can skip this module.
+//!
+//! Rocket catches a handler's panic and answers 500, but the payload (the
+//! message) is dropped before any catcher runs. A panic hook sees it first: it
+//! keeps the message, location and backtrace for the tokio task that panicked,
+//! and the response fairing hands them to the request as its `Failure`.
+//!
+//! The hook is the process's (std has one), but what it keeps belongs to the
+//! app: each app adds a link to the hook chain that feeds its own
+//! [`PendingPanics`], so two apps in one process keep theirs apart.
 
-use std::backtrace::Backtrace;
 use std::collections::HashMap;
 use std::panic::PanicHookInfo;
-use std::sync::{Mutex, Once};
+use std::sync::{Arc, Mutex};
 
-use common::Failure;
+use backtrace::Backtrace;
+use common::error::{Failure, Frame};
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Status;
 use rocket::tokio::task;
@@ -18,7 +24,15 @@ use rocket::{Request, Response};
 /// request (the server spawns one per request), or by thread where there is no
 /// task (Rocket's local test client). A panic outside a request is never
 /// collected, so the map is kept small.
-static PENDING: Mutex<Option<HashMap<Runner, Failure>>> = Mutex::new(None);
+#[derive(Debug, Clone, Default)]
+struct PendingPanics(Arc<Mutex<HashMap<Runner, Panicked>>>);
+
+#[derive(Debug)]
+struct Panicked {
+    message: String,
+    location: Option<String>,
+    backtrace: Backtrace,
+}
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 enum Runner {
@@ -31,53 +45,56 @@ fn runner() -> Runner {
 }
 const MAX_PENDING: usize = 64;
 
-// ANCHOR: panic_hook
-fn install_hook() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            keep(info);
-            // Still print the usual "thread ... panicked at" line.
-            previous(info);
-        }));
-    });
-}
-// ANCHOR_END: panic_hook
-
-fn keep(info: &PanicHookInfo<'_>) {
-    let message = info
-        .payload()
-        .downcast_ref::<&str>()
-        .map(|text| text.to_string())
-        .or_else(|| info.payload().downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "Box<dyn Any>".to_owned());
-    let failure = Failure {
-        message: format!("panicked: {message}"),
-        causes: Vec::new(),
-        location: info.location().map(ToString::to_string),
-        backtrace: Backtrace::force_capture(),
-    };
-    let Ok(mut pending) = PENDING.lock() else {
-        return;
-    };
-    let pending = pending.get_or_insert_with(HashMap::new);
-    if pending.len() >= MAX_PENDING {
-        pending.clear();
-    }
-    pending.insert(runner(), failure);
-}
-
-fn take() -> Option<Failure> {
-    PENDING.lock().ok()?.as_mut()?.remove(&runner())
-}
-
-struct PanicCapture;
-
+/// The fairing `debug_mode()` attaches, with the hook link that feeds it.
 pub fn fairing() -> impl Fairing {
-    install_hook();
-    PanicCapture
+    let pending = PendingPanics::default();
+    // ANCHOR: panic_hook
+    let keep = pending.clone();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        keep.keep(info);
+        // Still print the usual "thread ... panicked at" line.
+        previous(info);
+    }));
+    // ANCHOR_END: panic_hook
+    PanicCapture(pending)
 }
+
+impl PendingPanics {
+    fn keep(&self, info: &PanicHookInfo<'_>) {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "Box<dyn Any>".to_owned());
+        let panicked = Panicked {
+            message: format!("panicked: {message}"),
+            location: info.location().map(ToString::to_string),
+            // Looked up later, and only if the panic was a request's.
+            backtrace: Backtrace::new_unresolved(),
+        };
+        let Ok(mut pending) = self.0.lock() else {
+            return;
+        };
+        if pending.len() >= MAX_PENDING {
+            pending.clear();
+        }
+        pending.insert(runner(), panicked);
+    }
+
+    fn take(&self) -> Option<Failure> {
+        let panicked = self.0.lock().ok()?.remove(&runner())?;
+        Some(Failure {
+            message: panicked.message,
+            causes: Vec::new(),
+            location: panicked.location,
+            frames: Frame::all_of(panicked.backtrace),
+        })
+    }
+}
+
+struct PanicCapture(PendingPanics);
 
 #[rocket::async_trait]
 impl Fairing for PanicCapture {
@@ -91,7 +108,7 @@ impl Fairing for PanicCapture {
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         // Rocket runs the handler, its catcher and these fairings on one task.
         if res.status() == Status::InternalServerError && Failure::of(req).is_none() {
-            if let Some(failure) = take() {
+            if let Some(failure) = self.0.take() {
                 failure.record(req);
             }
         }

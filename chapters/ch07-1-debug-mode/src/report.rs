@@ -1,10 +1,9 @@
 //! A failure made readable: the request it happened to, its cause chain, and its
 //! backtrace as frames, with the source lines of the frames in this workspace.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
-use common::Failure;
+use common::error::{workspace_file, Failure};
 use rocket::Request;
 use serde::Serialize;
 
@@ -25,7 +24,7 @@ pub struct Frame {
     pub function: String,
     /// `common/src/routes.rs`, relative to the workspace for its own files.
     pub file: Option<String>,
-    pub line: Option<usize>,
+    pub line: Option<u32>,
     /// The lines around `line`, for frames in this workspace's own sources.
     pub source: Vec<SourceLine>,
 }
@@ -46,7 +45,7 @@ impl Report {
                 failure.message.clone(),
                 failure.causes.clone(),
                 failure.location.clone(),
-                failure.frames().into_iter().map(with_source).collect(),
+                failure.frames.iter().map(with_source).collect(),
             ),
             // A 500 with no recorded failure: a catcher or a guard answered 500
             // without an error to show.
@@ -86,55 +85,34 @@ fn mask(name: &str, value: &str) -> (String, String) {
 }
 // ANCHOR_END: mask
 
-/// A frame from `common`'s parser, with the source lines around it when the
-/// file is one of this workspace's.
-fn with_source(frame: common::Frame) -> Frame {
-    let own = frame
-        .file
-        .as_deref()
-        .and_then(|file| own_source(Path::new(file)));
+/// A frame with the source lines around it when the file is one of this
+/// workspace's (common's [`workspace_file`] decides).
+fn with_source(frame: &common::error::Frame) -> Frame {
+    let own = frame.file.as_deref().and_then(workspace_file);
     match (own, frame.line) {
-        (Some((relative, absolute)), Some(line)) => Frame {
-            function: frame.function,
-            file: Some(relative),
+        (Some(relative), Some(line)) => Frame {
+            function: frame.function.clone(),
+            file: Some(relative.display().to_string()),
             line: Some(line),
-            source: source_around(&absolute, line),
+            source: source_around(&workspace().join(relative), line),
         },
         _ => Frame {
-            function: frame.function,
-            file: frame.file,
+            function: frame.function.clone(),
+            file: frame.file.as_ref().map(|file| file.display().to_string()),
             line: frame.line,
             source: Vec::new(),
         },
     }
 }
 
-/// The workspace root, where Cargo.toml lists the members.
+/// The workspace root, where the relative paths start.
 fn workspace() -> &'static Path {
-    static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    ROOT.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        root.canonicalize().unwrap_or(root)
-    })
+    let this_crate = Path::new(env!("CARGO_MANIFEST_DIR"));
+    this_crate.ancestors().nth(2).unwrap_or(this_crate)
 }
 
-/// `(relative, absolute)` paths for a file of this workspace, `None` for others
-/// (the standard library, crates from the registry).
-fn own_source(path: &Path) -> Option<(String, PathBuf)> {
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        workspace().join(path)
-    };
-    let absolute = absolute.canonicalize().ok()?;
-    let relative = absolute.strip_prefix(workspace()).ok()?;
-    if relative.starts_with("target") {
-        return None;
-    }
-    Some((relative.display().to_string(), absolute))
-}
-
-fn source_around(path: &Path, line: usize) -> Vec<SourceLine> {
+fn source_around(path: &Path, line: u32) -> Vec<SourceLine> {
+    let line = line as usize;
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
     };

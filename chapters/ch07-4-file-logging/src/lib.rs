@@ -4,9 +4,10 @@
 //! backupCount=10)` with the format
 //! `%(asctime)s %(levelname)s: %(message)s [in %(pathname)s:%(lineno)d]`, sets
 //! the level to INFO and logs "Microblog startup", all outside debug mode. Here
-//! the file is one more layer of the `tracing` subscriber. Rotation by size is
-//! `file-rotate`'s, and `tracing_appender::non_blocking` moves the writing to a
-//! thread of its own, so no request waits for the disk.
+//! the file is one more layer of the `tracing` subscriber, filtered to the
+//! app's own records. [`RotatingFile`] rotates it as Python does, and
+//! `tracing_appender::non_blocking` moves the writing to a thread of its own,
+//! so no request waits for the disk.
 
 mod lost_records;
 mod python_format;
