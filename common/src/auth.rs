@@ -5,13 +5,10 @@
 //! ahead, Flask-Login's `REMEMBER_COOKIE_DURATION`; without it, it's a browser
 //! session cookie.
 
-use rocket::http::uri::Origin;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::outcome::{try_outcome, IntoOutcome};
 use rocket::request::{FromRequest, Outcome, Request};
-use rocket::response::{Flash, Redirect};
 use rocket::time::{Duration, OffsetDateTime};
-use rocket::{catch, uri};
 use rocket_db_pools::Database;
 
 use crate::db::Db;
@@ -95,7 +92,8 @@ async fn load_user(req: &Request<'_>) -> Result<Option<User>, Reported> {
 }
 
 /// A signed-in user: `@login_required`. An anonymous request fails with 401,
-/// which the [`login_required`] catcher turns into the redirect to `/login`.
+/// which the `login_required` catcher (in `routes`) turns into the redirect to
+/// `/login`.
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for &'r User {
     type Error = Option<Reported>;
@@ -106,58 +104,5 @@ impl<'r> FromRequest<'r> for &'r User {
             .await
             .map_error(|(status, reported)| (status, Some(reported))));
         current.0.or_error((Status::Unauthorized, None))
-    }
-}
-
-/// Flask-Login's `login_view = 'login'`: send the visitor to sign in, and back
-/// here afterwards. The flash text is Flask-Login's default `login_message`.
-#[catch(401)]
-pub fn login_required(req: &Request<'_>) -> Flash<Redirect> {
-    let next = req.uri().to_string();
-    Flash::new(
-        Redirect::to(uri!(crate::routes::login(next = Some(next.as_str())))),
-        "message",
-        "Please log in to access this page.",
-    )
-}
-
-/// Where to go after signing in. Only a path on this site is followed; anything
-/// else (`http://evil.example/`, `//evil.example`, `/\evil.example`) goes to
-/// `/index`. Flask checks `urlsplit(next).netloc == ''`, which lets `/\evil`
-/// through: browsers read it as `//evil`.
-pub fn safe_next(next: Option<&str>) -> Redirect {
-    match next.filter(|path| is_path_on_this_site(path)) {
-        Some(path) => Redirect::to(path.to_owned()),
-        None => Redirect::to(uri!(crate::routes::index)),
-    }
-}
-
-fn is_path_on_this_site(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.starts_with("/\\")
-        && Origin::parse(path).is_ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_path_on_this_site;
-
-    #[test]
-    fn next_is_followed_only_to_a_path_on_this_site() {
-        for ours in ["/", "/index", "/user/john?page=2", "/edit_profile"] {
-            assert!(is_path_on_this_site(ours), "{ours}");
-        }
-        let elsewhere = [
-            "",
-            "index",
-            "http://evil.example/",
-            "//evil.example",
-            "/\\evil.example",
-            "/a b",
-        ];
-        for theirs in elsewhere {
-            assert!(!is_path_on_this_site(theirs), "{theirs}");
-        }
     }
 }

@@ -28,6 +28,19 @@ pub enum ErrorKind {
     PasswordHasherGone,
 }
 
+/// A save that failed is a failed database query, taken names included: in
+/// chapter 6 nothing expects a name to be taken, so it is the 500 of the bug.
+impl From<crate::models::SaveError> for ErrorKind {
+    fn from(error: crate::models::SaveError) -> Self {
+        use crate::models::SaveError;
+        match error {
+            SaveError::UsernameTaken(error)
+            | SaveError::EmailTaken(error)
+            | SaveError::Database(error) => ErrorKind::Database(error),
+        }
+    }
+}
+
 /// An [`ErrorKind`] plus the backtrace of where `?` first met it. Captured
 /// always (not only under `RUST_BACKTRACE`), as bare addresses: the function
 /// names, files and lines are looked up only if the error is shown.

@@ -29,7 +29,7 @@ pub fn app() -> Rocket<Build> {
         .attach(templates::fairing())
         .manage(passwords::PasswordHasher::one_per_core())
         .mount("/", routes::routes())
-        .register("/", catchers![auth::login_required])
+        .register("/", catchers![routes::login_required])
 }
 
 /// Rocket refuses to start outside debug without a secret key (sessions would be

@@ -69,7 +69,7 @@ impl User {
         username: &str,
         email: &str,
         password_hash: &str,
-    ) -> sqlx::Result<i64> {
+    ) -> Result<i64, SaveError> {
         let done = sqlx::query(
             r#"INSERT INTO "user" (username, email, password_hash, last_seen)
                VALUES (?, ?, ?, ?)"#,
@@ -79,7 +79,8 @@ impl User {
         .bind(password_hash)
         .bind(now())
         .execute(db)
-        .await?;
+        .await
+        .map_err(SaveError::from_database)?;
         Ok(done.last_insert_rowid())
     }
 
@@ -108,7 +109,7 @@ impl User {
         id: i64,
         username: &str,
         about_me: &str,
-    ) -> sqlx::Result<()> {
+    ) -> Result<(), SaveError> {
         sqlx::query(r#"UPDATE "user" SET about_me = ? WHERE id = ?"#)
             .bind(about_me)
             .bind(id)
@@ -118,11 +119,50 @@ impl User {
             .bind(username)
             .bind(id)
             .execute(&mut *tx)
-            .await?;
+            .await
+            .map_err(SaveError::from_database)?;
         Ok(())
     }
     // ANCHOR_END: update_profile
 }
+
+// ANCHOR: save_error
+/// Why a user could not be saved. The unique indexes on `username` and
+/// `email` have the last word on what is taken, whatever a check before the
+/// write found: two requests can both find a name free.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("the username is taken")]
+    UsernameTaken(#[source] sqlx::Error),
+    #[error("the email address is taken")]
+    EmailTaken(#[source] sqlx::Error),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl SaveError {
+    /// Which unique index an INSERT or UPDATE ran into, if that is why it failed.
+    fn from_database(error: sqlx::Error) -> SaveError {
+        let column = error
+            .as_database_error()
+            .filter(|error| error.is_unique_violation())
+            // SQLite names the column: "UNIQUE constraint failed: user.username".
+            .map(|error| {
+                error
+                    .message()
+                    .rsplit(' ')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            });
+        match column.as_deref() {
+            Some("user.username") => SaveError::UsernameTaken(error),
+            Some("user.email") => SaveError::EmailTaken(error),
+            _ => SaveError::Database(error),
+        }
+    }
+}
+// ANCHOR_END: save_error
 
 async fn exists(db: impl SqliteExecutor<'_>, sql: &str, value: &str) -> sqlx::Result<bool> {
     Ok(!sqlx::query(sql).bind(value).fetch_all(db).await?.is_empty())

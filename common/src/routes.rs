@@ -8,19 +8,21 @@ use rocket_dyn_templates::{context, Template};
 use serde::Serialize;
 use sqlx::Acquire;
 
-use crate::auth::{self, safe_next};
+use rocket::http::uri::Origin;
+use rocket::{catch, Request};
+
+use crate::auth;
 use crate::csrf::{CsrfForm, CsrfToken};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::forms::{
     EditProfileForm, FieldErrors, LoginForm, RegistrationForm, EMAIL_TAKEN, USERNAME_TAKEN,
 };
-use crate::models::User;
+use crate::models::{SaveError, User};
 use crate::page::Page;
 use crate::passwords::PasswordHasher;
 
-/// Every route of chapter 6. The chapter-6 `edit_profile` POST handler is among
-/// them, at rank 2, so a later step can mount a fixed one at rank 1 in front of it.
+/// Every route of chapter 6.
 pub fn routes() -> Vec<Route> {
     routes![
         root,
@@ -181,43 +183,15 @@ pub async fn register(
             }
             // Someone took the name or address between the check and the insert:
             // the unique index caught it, so say what the check would have said.
-            Err(error) => match unique_violation(&error) {
-                Some(Column::Username) => errors.add("username", USERNAME_TAKEN),
-                Some(Column::Email) => errors.add("email", EMAIL_TAKEN),
-                None => return Err(error.into()),
-            },
+            Err(SaveError::UsernameTaken(_)) => errors.add("username", USERNAME_TAKEN),
+            Err(SaveError::EmailTaken(_)) => errors.add("email", EMAIL_TAKEN),
+            Err(error) => return Err(error.into()),
         }
     }
     Ok(FormReply::Page(
         page.render_form("register", "Register", form, errors, &csrf),
     ))
 }
-
-/// A unique column of the `user` table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    Username,
-    Email,
-}
-
-// ANCHOR: unique_violation
-/// Which unique index an INSERT or UPDATE ran into, if that is why it failed.
-pub fn unique_violation(error: &sqlx::Error) -> Option<Column> {
-    let database_error = error.as_database_error()?;
-    if !database_error.is_unique_violation() {
-        return None;
-    }
-    // SQLite names the column: "UNIQUE constraint failed: user.username".
-    let message = database_error.message();
-    if message.ends_with("user.username") {
-        Some(Column::Username)
-    } else if message.ends_with("user.email") {
-        Some(Column::Email)
-    } else {
-        None
-    }
-}
-// ANCHOR_END: unique_violation
 
 #[get("/user/<username>")]
 pub async fn user(
@@ -271,7 +245,7 @@ pub fn render_edit_profile(
 /// free, so taking someone else's hits the unique index and the request fails
 /// with a 500. Both writes run in one transaction, which is rolled back when it
 /// is dropped uncommitted, so the failure leaves the profile as it was.
-#[post("/edit_profile", data = "<form>", rank = 2)]
+#[post("/edit_profile", data = "<form>")]
 pub async fn edit_profile(
     current_user: &User,
     form: CsrfForm<EditProfileForm>,
@@ -299,4 +273,57 @@ pub fn profile_saved() -> FormReply {
         Redirect::to(uri!(edit_profile_page)),
         "Your changes have been saved.",
     )
+}
+
+/// Flask-Login's `login_view = 'login'`: send the visitor to sign in, and back
+/// here afterwards. The flash text is Flask-Login's default `login_message`.
+#[catch(401)]
+pub fn login_required(req: &Request<'_>) -> Flash<Redirect> {
+    let next = req.uri().to_string();
+    Flash::new(
+        Redirect::to(uri!(login(next = Some(next.as_str())))),
+        "message",
+        "Please log in to access this page.",
+    )
+}
+
+/// Where to go after signing in. Only a path on this site is followed; anything
+/// else (`http://evil.example/`, `//evil.example`, `/\evil.example`) goes to
+/// `/index`. Flask checks `urlsplit(next).netloc == ''`, which lets `/\evil`
+/// through: browsers read it as `//evil`.
+pub fn safe_next(next: Option<&str>) -> Redirect {
+    match next.filter(|path| is_path_on_this_site(path)) {
+        Some(path) => Redirect::to(path.to_owned()),
+        None => Redirect::to(uri!(index)),
+    }
+}
+
+fn is_path_on_this_site(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && Origin::parse(path).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_path_on_this_site;
+
+    #[test]
+    fn next_is_followed_only_to_a_path_on_this_site() {
+        for ours in ["/", "/index", "/user/john?page=2", "/edit_profile"] {
+            assert!(is_path_on_this_site(ours), "{ours}");
+        }
+        let elsewhere = [
+            "",
+            "index",
+            "http://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "/a b",
+        ];
+        for theirs in elsewhere {
+            assert!(!is_path_on_this_site(theirs), "{theirs}");
+        }
+    }
 }

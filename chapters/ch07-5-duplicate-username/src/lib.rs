@@ -7,26 +7,49 @@
 //! the unique index has the last word, and its violation becomes the same form
 //! error.
 
-use rocket::{post, routes, Build, Rocket};
+use rocket::{post, routes, Build, Rocket, Route};
 use rocket_db_pools::Connection;
 use sqlx::Acquire;
 
 use common::csrf::{CsrfForm, CsrfToken};
 use common::db::Db;
 use common::forms::{EditProfileForm, USERNAME_TAKEN};
-use common::routes::{profile_saved, render_edit_profile, unique_violation, Column, FormReply};
+use common::models::SaveError;
+use common::routes::{profile_saved, render_edit_profile, FormReply};
 use common::{AppError, Page, User};
 
-/// Step 4's `app()` with the fixed handler mounted in front of chapter 6's.
+// ANCHOR: app
+/// Step 4's `app()`, with chapter 6's edit-profile handler replaced by the
+/// fixed one below.
 pub fn app() -> Rocket<Build> {
-    ch07_4_file_logging::app().mount("/", routes![edit_profile])
+    let app = ch07_4_file_logging::app();
+    let fixed = in_front_of_chapter_6(&app, routes![edit_profile]);
+    app.mount("/", fixed)
 }
 
+/// Rocket tries the routes that match a request in rank order, lowest first,
+/// and refuses two routes of the same method, path and rank. Chapter 6's
+/// `POST /edit_profile` has the default rank of a plain path; each fixed route
+/// takes the rank just below the one it replaces, so it answers every such
+/// request, and chapter 6's is never reached.
+fn in_front_of_chapter_6(app: &Rocket<Build>, mut fixed: Vec<Route>) -> Vec<Route> {
+    for route in &mut fixed {
+        let replaced = app
+            .routes()
+            .filter(|old| old.method == route.method && old.uri.path() == route.uri.path())
+            .map(|old| old.rank)
+            .min();
+        if let Some(rank) = replaced {
+            route.rank = rank - 1;
+        }
+    }
+    fixed
+}
+// ANCHOR_END: app
+
 // ANCHOR: edit_profile
-/// Rank 1 is tried before common's rank-2 handler for the same route, so this
-/// one answers every POST to /edit_profile. Same method, same path, different
-/// ranks: Rocket sees no collision.
-#[post("/edit_profile", data = "<form>", rank = 1)]
+/// Chapter 6's handler with `validate_username`, and the unique index behind it.
+#[post("/edit_profile", data = "<form>")]
 pub async fn edit_profile(
     current_user: &User,
     form: CsrfForm<EditProfileForm>,
@@ -51,9 +74,7 @@ pub async fn edit_profile(
             }
             // The race: the name was free at the check and taken by the write.
             // `tx` is dropped here, so the about_me write is rolled back too.
-            Err(error) if unique_violation(&error) == Some(Column::Username) => {
-                errors.add("username", USERNAME_TAKEN);
-            }
+            Err(SaveError::UsernameTaken(_)) => errors.add("username", USERNAME_TAKEN),
             Err(error) => return Err(error.into()),
         }
     }

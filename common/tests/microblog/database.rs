@@ -8,7 +8,7 @@ use rocket_db_pools::Database;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 
 use common::db::Db;
-use common::routes::{unique_violation, Column};
+use common::models::SaveError;
 use common::User;
 
 use crate::app;
@@ -26,7 +26,7 @@ async fn the_database_refuses_a_second_spelling_of_a_taken_email() {
         .await
         .expect_err("the unique index refuses it");
 
-    assert_eq!(unique_violation(&error), Some(Column::Email), "{error}");
+    assert!(matches!(error, SaveError::EmailTaken(_)), "{error}");
     assert_eq!(app.user_count().await, 1);
 }
 
