@@ -28,7 +28,7 @@ use rocket_dyn_templates::{context, Metadata};
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 
-use crate::report::Report;
+use crate::shown::ShownFailure;
 
 const UNLOCK_COOKIE: &str = "debugger_unlocked";
 /// common's CSRF cookie (common/src/csrf.rs), looked for by the debug page.
@@ -43,7 +43,7 @@ pub struct Debugger {
     /// The unlock cookie's value: new at each start, so a restart locks again.
     session: String,
     wrong_pins: AtomicU32,
-    failures: Mutex<VecDeque<(u64, Arc<Report>)>>,
+    failures: Mutex<VecDeque<(u64, Arc<ShownFailure>)>>,
     next_id: AtomicU64,
 }
 
@@ -98,7 +98,7 @@ impl Debugger {
     }
     // ANCHOR_END: try_pin
 
-    fn keep(&self, report: Report) -> (u64, Arc<Report>) {
+    fn keep(&self, report: ShownFailure) -> (u64, Arc<ShownFailure>) {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         let report = Arc::new(report);
         if let Ok(mut failures) = self.failures.lock() {
@@ -110,7 +110,7 @@ impl Debugger {
         (id, report)
     }
 
-    fn failure(&self, id: u64) -> Option<Arc<Report>> {
+    fn failure(&self, id: u64) -> Option<Arc<ShownFailure>> {
         let failures = self.failures.lock().ok()?;
         failures
             .iter()
@@ -127,7 +127,7 @@ impl Debugger {
         cookies: &CookieJar<'_>,
         csrf_token: Option<&str>,
         id: u64,
-        report: &Report,
+        report: &ShownFailure,
     ) -> Option<(ContentType, String)> {
         #[derive(Serialize)]
         struct Lock {
@@ -272,7 +272,7 @@ impl Fairing for DebugPage {
         ) else {
             return;
         };
-        let (id, report) = debugger.keep(Report::new(req, Failure::of(req)));
+        let (id, report) = debugger.keep(ShownFailure::new(req, Failure::of(req)));
         // The visitor's CSRF token, if they hold one. A new one can't be issued
         // here: Rocket has already written the response's cookies.
         let csrf = match req.cookies().get_private(CSRF_COOKIE) {

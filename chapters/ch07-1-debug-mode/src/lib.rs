@@ -8,7 +8,7 @@
 
 mod debugger;
 mod panics;
-mod report;
+mod shown;
 
 use rocket::fairing::AdHoc;
 use rocket::{Build, Config, Rocket};

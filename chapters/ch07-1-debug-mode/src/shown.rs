@@ -1,5 +1,6 @@
-//! A failure made readable: the request it happened to, its cause chain, and its
-//! backtrace as frames, with the source lines of the frames in this workspace.
+//! A failure as the debug page shows it: the request it happened to, its cause
+//! chain, and its backtrace as frames, with the source lines of the frames in
+//! this workspace. Machinery: a learner can skip this module.
 
 use std::path::Path;
 
@@ -8,7 +9,7 @@ use rocket::Request;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub struct ShownFailure {
     /// One line, shown even while the debugger is locked.
     pub headline: String,
     pub causes: Vec<String>,
@@ -16,11 +17,11 @@ pub struct Report {
     pub method: String,
     pub uri: String,
     pub headers: Vec<(String, String)>,
-    pub frames: Vec<Frame>,
+    pub frames: Vec<ShownFrame>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Frame {
+pub struct ShownFrame {
     pub function: String,
     /// `common/src/routes.rs`, relative to the workspace for its own files.
     pub file: Option<String>,
@@ -38,8 +39,8 @@ pub struct SourceLine {
 
 const CONTEXT_LINES: usize = 5;
 
-impl Report {
-    pub fn new(req: &Request<'_>, failure: Option<&Failure>) -> Report {
+impl ShownFailure {
+    pub fn new(req: &Request<'_>, failure: Option<&Failure>) -> ShownFailure {
         let (headline, causes, location, frames) = match failure {
             Some(failure) => (
                 failure.message.clone(),
@@ -51,7 +52,7 @@ impl Report {
             // without an error to show.
             None => ("500 Internal Server Error".to_owned(), vec![], None, vec![]),
         };
-        Report {
+        ShownFailure {
             headline,
             causes,
             location,
@@ -87,16 +88,16 @@ fn mask(name: &str, value: &str) -> (String, String) {
 
 /// A frame with the source lines around it when the file is one of this
 /// workspace's (common's [`workspace_file`] decides).
-fn with_source(frame: &common::error::Frame) -> Frame {
+fn with_source(frame: &common::error::Frame) -> ShownFrame {
     let own = frame.file.as_deref().and_then(workspace_file);
     match (own, frame.line) {
-        (Some(relative), Some(line)) => Frame {
+        (Some(relative), Some(line)) => ShownFrame {
             function: frame.function.clone(),
             file: Some(relative.display().to_string()),
             line: Some(line),
             source: source_around(&workspace().join(relative), line),
         },
-        _ => Frame {
+        _ => ShownFrame {
             function: frame.function.clone(),
             file: frame.file.as_ref().map(|file| file.display().to_string()),
             line: frame.line,
