@@ -9,7 +9,7 @@
 //! refused ([`FieldErrors::username`]).
 
 use std::collections::BTreeMap;
-use std::fmt;
+
 use std::ops::Deref;
 
 use rocket::form::{self, DataField, FromFormField, ValueField};
@@ -151,30 +151,6 @@ impl Deref for Trimmed {
 
     fn deref(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Display for Trimmed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl PartialEq<String> for Trimmed {
-    fn eq(&self, other: &String) -> bool {
-        self.0 == *other
-    }
-}
-
-impl PartialEq<str> for Trimmed {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for Trimmed {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
     }
 }
 
@@ -420,19 +396,19 @@ mod tests {
     #[test]
     fn a_username_is_read_without_its_surrounding_whitespace_in_every_form() {
         let login: LoginForm = read("username=%20alice%09&password=%20pw%20");
-        assert_eq!(login.username, "alice");
+        assert_eq!(&*login.username, "alice");
         assert_eq!(login.password, " pw ", "passwords are taken as typed");
         let registration: RegistrationForm = read("username=alice%20&email=a%40b.c");
-        assert_eq!(registration.username, "alice");
+        assert_eq!(&*registration.username, "alice");
         let edit: EditProfileForm = read("username=%E2%80%83alice%0A&about_me=");
-        assert_eq!(edit.username, "alice", "an em space and a newline too");
+        assert_eq!(&*edit.username, "alice", "an em space and a newline too");
         assert!(edit.validate().is_empty());
         // Inner spaces stay: "john smith" is a name the tutorial accepts.
         let edit: EditProfileForm = read("username=+john+smith+");
-        assert_eq!(edit.username, "john smith");
+        assert_eq!(&*edit.username, "john smith");
         // A missing field is empty, so it is required rather than a 422.
         let edit: EditProfileForm = read("about_me=x");
-        assert_eq!(edit.username, "");
+        assert_eq!(&*edit.username, "");
         assert_eq!(edit.validate().get("username"), ["This field is required."]);
     }
 

@@ -60,7 +60,7 @@ pub async fn edit_profile(
     let CsrfForm(form) = form;
     let mut errors = form.validate();
     // `validate_username`: keeping your own name is fine.
-    if form.username != current_user.username
+    if *form.username != current_user.username
         && User::username_taken(&mut **db, &form.username).await?
     {
         errors.add("username", USERNAME_TAKEN);

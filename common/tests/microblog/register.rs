@@ -234,3 +234,32 @@ async fn an_email_taken_in_other_case_after_the_check_is_the_same_form_error_not
     // The failed INSERT takes the trigger's INSERT with it.
     assert_eq!(app.user_count().await, 0);
 }
+
+/// The `email` column holds 120 characters: an address of exactly 120 is
+/// saved, one of 121 is "Invalid email address.".
+#[rocket::async_test]
+async fn an_email_may_be_120_characters_and_not_121() {
+    let app = app().await;
+    let register = |username: &'static str, email: String| {
+        let app = &app;
+        async move {
+            let fields = [
+                ("username", username),
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+                ("password2", PASSWORD),
+            ];
+            app.browser().await.post("/register", &fields).await
+        }
+    };
+    let at_the_limit = format!("{}@example.com", "a".repeat(120 - "@example.com".len()));
+    let over_it = format!("b{at_the_limit}");
+    assert_eq!(at_the_limit.chars().count(), 120);
+
+    let saved = register("longest", at_the_limit).await;
+    assert_eq!(saved.status, Status::SeeOther, "{}", saved.body);
+    let refused = register("longer", over_it).await;
+    assert_eq!(refused.status, Status::Ok);
+    assert!(refused.body.contains("Invalid email address."));
+    assert!(app.user("longer").await.is_none());
+}
