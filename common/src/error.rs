@@ -16,6 +16,7 @@ use rocket::http::Status;
 use rocket::request::Request;
 use rocket::response::{self, Responder};
 
+// ANCHOR: error_kind
 #[derive(Debug, thiserror::Error)]
 pub enum ErrorKind {
     #[error("database query failed")]
@@ -27,6 +28,7 @@ pub enum ErrorKind {
     #[error("the password hashing threads are gone")]
     PasswordHasherGone,
 }
+// ANCHOR_END: error_kind
 
 /// A save that failed is a failed database query, taken names included: in
 /// chapter 6 nothing expects a name to be taken, so it is the 500 of the bug.
@@ -41,6 +43,7 @@ impl From<crate::models::SaveError> for ErrorKind {
     }
 }
 
+// ANCHOR: app_error
 /// An [`ErrorKind`] plus the backtrace of where `?` first met it. Captured
 /// always (not only under `RUST_BACKTRACE`), as bare addresses: the function
 /// names, files and lines are looked up only if the error is shown.
@@ -49,6 +52,7 @@ pub struct AppError {
     kind: ErrorKind,
     backtrace: Backtrace,
 }
+// ANCHOR_END: app_error
 
 // ANCHOR: capture
 impl<E: Into<ErrorKind>> From<E> for AppError {
@@ -90,13 +94,9 @@ impl AppError {
             }
             cause = error.source();
         }
-        Failure {
-            message: self.to_string(),
-            causes,
-            location: None,
-            frames: Frame::all_of(self.backtrace),
-        }
-        .record(req);
+        let message = self.to_string();
+        let frames = Frame::since(file!(), Frame::all_of(self.backtrace));
+        Failure::new(message, causes, None, frames).record(req);
     }
 }
 
@@ -123,12 +123,41 @@ pub struct Failure {
     pub location: Option<String>,
     /// The call stack where it happened, innermost first.
     pub frames: Vec<Frame>,
+    /// `E-3f9a21c0`: one short name for the failure, on the 500 page, in the
+    /// log and in the error mail, so that a visitor's "I got an error" can be
+    /// matched to its report.
+    pub reference: String,
 }
 
 #[derive(Default)]
 struct Recorded(OnceLock<Failure>);
 
 impl Failure {
+    pub fn new(
+        message: String,
+        causes: Vec<String>,
+        location: Option<String>,
+        frames: Vec<Frame>,
+    ) -> Failure {
+        let reference = format!("E-{:08x}", rand::random::<u32>());
+        Failure {
+            message,
+            causes,
+            location,
+            frames,
+            reference,
+        }
+    }
+
+    /// What makes two failures the same one, for the error mail to group
+    /// them: the error's own message (its kind) and where in the app's own
+    /// code it happened (the innermost frame of this workspace).
+    pub fn fingerprint(&self) -> String {
+        let place = self.frames.iter().find(|frame| frame.is_own_code());
+        let place = place.map_or_else(String::new, |frame| frame.to_string());
+        format!("{} in {place}", self.message)
+    }
+
     /// The message followed by every cause, the way anyhow's `{:#}` prints it:
     /// `database query failed: error returned from database: ... UNIQUE constraint failed`.
     pub fn with_causes(&self) -> String {
@@ -162,6 +191,8 @@ impl Failure {
             .map(|at| format!(" at {at}"))
             .unwrap_or_default();
         tracing::error!(
+            reference = %self.reference,
+            fingerprint = %self.fingerprint(),
             "Exception on {} [{}]: {}{location}{backtrace}",
             req.uri().path(),
             req.method(),
@@ -204,6 +235,18 @@ impl Frame {
                 line: symbol.lineno(),
             })
             .collect()
+    }
+
+    /// The frames below the capture: those after the last one in `file`, the
+    /// file that captured the backtrace. The stack then starts where the
+    /// failure did (the `?`, the panic), not in the code that recorded it.
+    pub fn since(file: &str, frames: Vec<Frame>) -> Vec<Frame> {
+        let in_capturing_file =
+            |frame: &Frame| frame.file.as_deref().and_then(workspace_file) == Some(Path::new(file));
+        match frames.iter().rposition(in_capturing_file) {
+            Some(last) => frames.into_iter().skip(last + 1).collect(),
+            None => frames,
+        }
     }
 
     /// Whether the frame is in this workspace's own code, rather than in std,
@@ -303,6 +346,16 @@ mod tests {
             frame.to_string(),
             "common::routes::edit_profile::{{closure}} at common/src/routes.rs:290"
         );
+    }
+
+    #[test]
+    fn a_failure_starts_below_the_code_that_captured_it() {
+        let frames = Frame::since(file!(), Frame::all_of(Backtrace::new_unresolved()));
+        let first_own = frames.iter().find(|frame| frame.is_own_code());
+        // Everything in this file is dropped, this test included: what is left
+        // is the test harness, in std.
+        assert!(first_own.is_none(), "{first_own:?}");
+        assert!(!frames.is_empty());
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub fn app() -> Rocket<Build> {
         .register("/", catchers![routes::login_required])
 }
 
+// ANCHOR: secret_key
 /// Rocket refuses to start outside debug without a secret key (sessions would be
 /// forgeable otherwise), but its message doesn't say where the key goes.
 fn explain_missing_secret_key(rocket: &Rocket<Build>) {
@@ -48,3 +49,4 @@ fn explain_missing_secret_key(rocket: &Rocket<Build>) {
         );
     }
 }
+// ANCHOR_END: secret_key

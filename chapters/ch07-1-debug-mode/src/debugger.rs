@@ -144,7 +144,7 @@ impl Debugger {
         let detail = unlocked.then_some(report);
         metadata.render(
             "debug",
-            context! { id, headline: &report.headline, unlocked, lock, detail, csrf_token },
+            context! { id, headline: &report.headline, reference: &report.reference, unlocked, lock, detail, csrf_token },
         )
     }
 }

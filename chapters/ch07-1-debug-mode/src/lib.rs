@@ -15,10 +15,12 @@ use rocket::{Build, Config, Rocket};
 
 pub use debugger::Debugger;
 
+// ANCHOR: app
 /// `common::app()` plus debug mode.
 pub fn app() -> Rocket<Build> {
     common::app().attach(debug_mode())
 }
+// ANCHOR_END: app
 
 // ANCHOR: debug_mode
 /// Everything this step adds, as one fairing a later step's `app()` inherits.

@@ -85,12 +85,12 @@ impl PendingPanics {
 
     fn take(&self) -> Option<Failure> {
         let panicked = self.0.lock().ok()?.remove(&runner())?;
-        Some(Failure {
-            message: panicked.message,
-            causes: Vec::new(),
-            location: panicked.location,
-            frames: Frame::all_of(panicked.backtrace),
-        })
+        Some(Failure::new(
+            panicked.message,
+            Vec::new(),
+            panicked.location,
+            Frame::since(file!(), Frame::all_of(panicked.backtrace)),
+        ))
     }
 }
 

@@ -12,6 +12,8 @@ use serde::Serialize;
 pub struct ShownFailure {
     /// One line, shown even while the debugger is locked.
     pub headline: String,
+    /// The failure's reference, as the log and the mail give it.
+    pub reference: Option<String>,
     pub causes: Vec<String>,
     pub location: Option<String>,
     pub method: String,
@@ -54,6 +56,7 @@ impl ShownFailure {
         };
         ShownFailure {
             headline,
+            reference: failure.map(|failure| failure.reference.clone()),
             causes,
             location,
             method: req.method().to_string(),

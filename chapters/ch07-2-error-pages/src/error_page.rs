@@ -6,7 +6,7 @@ use rocket::response::{self, Responder};
 use rocket::Request;
 use rocket_dyn_templates::{context, Template};
 
-use common::Page;
+use common::{Failure, Page};
 
 /// An error page in the site's layout, with the navigation of whoever is signed in.
 #[derive(Debug)]
@@ -25,6 +25,7 @@ impl ErrorPage {
             .succeeded()
             .unwrap_or_default();
         let reason = status.reason().unwrap_or("Error");
+        let reference = Failure::of(req).map(|failure| failure.reference.as_str());
         let title = if template == "error" {
             Some(reason)
         } else {
@@ -32,7 +33,11 @@ impl ErrorPage {
         };
         ErrorPage {
             status,
-            template: page.render(template, context! { code: status.code, reason, title }),
+            // A 500's reference, for the visitor to quote.
+            template: page.render(
+                template,
+                context! { code: status.code, reason, title, reference },
+            ),
             allow: None,
         }
     }

@@ -17,10 +17,12 @@ use rocket::{catch, catchers, Build, Request, Rocket};
 
 use error_page::{methods_allowed_for, ErrorPage};
 
+// ANCHOR: app
 /// Step 1's `app()` plus the catchers.
 pub fn app() -> Rocket<Build> {
     ch07_1_debug_mode::app().register("/", catchers![not_found, internal_error, other_error])
 }
+// ANCHOR_END: app
 
 // ANCHOR: catchers
 /// `@app.errorhandler(404)`. A path that exists for another method is Flask's

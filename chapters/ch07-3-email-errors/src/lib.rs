@@ -17,10 +17,12 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
+// ANCHOR: app
 /// Step 2's `app()` plus error mail.
 pub fn app() -> Rocket<Build> {
     ch07_2_error_pages::app().attach(mail::fairing())
 }
+// ANCHOR_END: app
 
 /// What `main` does once logging is installed: the app, with `mail` handed to
 /// its fairing, until it shuts down; then the queued error mail. Rocket 0.5

@@ -12,7 +12,7 @@
 //! starts the sender. Nothing is global, so two apps in one process have two
 //! queues.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -132,6 +132,7 @@ impl MailConfig {
     }
     // ANCHOR_END: config
 
+    // ANCHOR: mailer
     /// The ready-to-send parts, or `None` when there is no `MAIL_SERVER`.
     fn mailer(&self) -> Result<Option<Mailer>, ConfigError> {
         let Some(server) = self.server.clone() else {
@@ -173,6 +174,7 @@ impl MailConfig {
             deadline,
         }))
     }
+    // ANCHOR_END: mailer
 }
 
 fn mailbox(address: &str) -> Result<Mailbox, ConfigError> {
@@ -191,7 +193,7 @@ pub struct ErrorMail(Arc<Shared>);
 #[derive(Debug, Default)]
 struct Shared {
     /// The queue's sending end, there while mail is on.
-    queue: Mutex<Option<mpsc::Sender<String>>>,
+    queue: Mutex<Option<mpsc::Sender<QueuedError>>>,
     /// Errors not mailed yet: dropped from a full queue, or over the rate limit.
     unsent: AtomicU64,
     /// The sending task and the time it may take per mail, while mail is on.
@@ -206,7 +208,13 @@ impl<S: Subscriber> Layer<S> for ErrorMail {
             return;
         };
         let Some(queue) = queue.as_ref() else { return };
-        if queue.try_send(EventText::of(event)).is_err() {
+        let read = EventText::read(event);
+        let queued = QueuedError {
+            text: read.text(),
+            reference: read.reference,
+            fingerprint: read.fingerprint,
+        };
+        if queue.try_send(queued).is_err() {
             self.0.unsent.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -253,20 +261,40 @@ impl ErrorMail {
     }
 }
 
-/// An event's message followed by its other fields, as ` key=value`, in
-/// whatever order the event lists them. Step 4's log line uses it too.
+/// An event as text: the message's first line, then the event's other fields
+/// as ` key=value` (`reference=E-3f9a21c0`), then the rest of the message
+/// (a backtrace). The error mail's own fields, `reference` and `fingerprint`,
+/// are also kept apart for it. Step 4's log line uses the text too.
 #[derive(Debug, Default)]
 pub struct EventText {
     message: String,
     fields: String,
+    reference: Option<String>,
+    fingerprint: Option<String>,
 }
 
 impl EventText {
     pub fn of(event: &Event<'_>) -> String {
+        Self::read(event).text()
+    }
+
+    fn read(event: &Event<'_>) -> EventText {
         let mut text = EventText::default();
         event.record(&mut text);
-        text.message.push_str(&text.fields);
-        text.message
+        text
+    }
+
+    fn text(&self) -> String {
+        let (first, rest) = match self.message.split_once('\n') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (self.message.as_str(), None),
+        };
+        let mut text = format!("{first}{}", self.fields);
+        if let Some(rest) = rest {
+            text.push('\n');
+            text.push_str(rest);
+        }
+        text
     }
 }
 
@@ -274,7 +302,17 @@ impl Visit for EventText {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         let _ = match field.name() {
             "message" => write!(self.message, "{value:?}"),
-            name => write!(self.fields, " {name}={value:?}"),
+            // Which failures are the same one: for grouping, not for reading.
+            "fingerprint" => {
+                self.fingerprint = Some(format!("{value:?}"));
+                Ok(())
+            }
+            name => {
+                if name == "reference" {
+                    self.reference = Some(format!("{value:?}"));
+                }
+                write!(self.fields, " {name}={value:?}")
+            }
         };
     }
 
@@ -284,6 +322,16 @@ impl Visit for EventText {
             _ => self.record_debug(field, &value),
         }
     }
+}
+
+/// One of the app's ERROR records, as the queue carries it to the sender.
+#[derive(Debug)]
+struct QueuedError {
+    text: String,
+    reference: Option<String>,
+    /// Records without one (an app's ERROR that is not a failed request) are
+    /// each a group of their own.
+    fingerprint: Option<String>,
 }
 
 // ANCHOR: rate_limit
@@ -331,27 +379,129 @@ struct Mailer {
     deadline: Duration,
 }
 
+/// Failures with one fingerprint, mailed once, then counted until the window
+/// closes.
+#[derive(Debug)]
+struct Group {
+    first: String,
+    last: String,
+    repeats: u64,
+    closes: Instant,
+}
+
 // ANCHOR: sender
 impl Mailer {
-    /// Sends each queued error until the queue is closed (at shutdown) and
-    /// empty, then one last mail with the count of errors it never mailed.
-    async fn run(mut self, mut queue: mpsc::Receiver<String>, shared: Arc<Shared>) {
-        while let Some(text) = queue.recv().await {
-            if self.limit.allow(Instant::now()) {
-                self.deliver(text, &shared.unsent).await;
-            } else {
-                shared.unsent.fetch_add(1, Ordering::Relaxed);
+    /// Sends the queued errors until the queue is closed (at shutdown) and
+    /// empty. The first failure of a kind is mailed at once; the same failure
+    /// again within `rate_window` is counted, and one summary mail says how
+    /// many when the window closes. A new kind is never held back by an old
+    /// one's flood; at most `rate_limit` kinds are mailed per window, and the
+    /// rest are counted in the next mail.
+    async fn run(mut self, mut queue: mpsc::Receiver<QueuedError>, shared: Arc<Shared>) {
+        let mut groups: HashMap<String, Group> = HashMap::new();
+        loop {
+            let next_close = groups.values().map(|group| group.closes).min();
+            let window_closes = async {
+                match next_close {
+                    Some(at) => rocket::tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            rocket::tokio::select! {
+                queued = queue.recv() => match queued {
+                    Some(queued) => self.take(queued, &mut groups, &shared.unsent).await,
+                    None => break,
+                },
+                () = window_closes => {
+                    self.close_windows(&mut groups, Instant::now(), &shared.unsent).await;
+                }
             }
         }
+        // Shutdown: every open window's summary, then what was never mailed.
+        let end = Instant::now() + self.limit.window;
+        self.close_windows(&mut groups, end, &shared.unsent).await;
         if shared.unsent.load(Ordering::Relaxed) > 0 {
-            self.deliver("Microblog is shutting down.".to_owned(), &shared.unsent)
-                .await;
+            let shutdown = "Microblog is shutting down.".to_owned();
+            self.deliver(None, shutdown, &shared.unsent).await;
         }
     }
 
-    async fn deliver(&self, text: String, unsent: &AtomicU64) {
+    async fn take(
+        &mut self,
+        error: QueuedError,
+        groups: &mut HashMap<String, Group>,
+        unsent: &AtomicU64,
+    ) {
+        let now = Instant::now();
+        let reference = error.reference.clone().unwrap_or_default();
+        if let Some(group) = error
+            .fingerprint
+            .as_ref()
+            .and_then(|key| groups.get_mut(key))
+        {
+            group.repeats += 1;
+            group.last = reference;
+            return;
+        }
+        if !self.limit.allow(now) {
+            unsent.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        if let Some(key) = error.fingerprint {
+            let closes = now + self.limit.window;
+            let first = reference.clone();
+            let group = Group {
+                first,
+                last: reference,
+                repeats: 0,
+                closes,
+            };
+            groups.insert(key, group);
+        }
+        let subject = error
+            .reference
+            .map(|reference| format!("Microblog Failure {reference}"));
+        self.deliver(subject, error.text, unsent).await;
+    }
+
+    /// Mails the summary of every group whose window has closed by `now`.
+    async fn close_windows(
+        &mut self,
+        groups: &mut HashMap<String, Group>,
+        now: Instant,
+        unsent: &AtomicU64,
+    ) {
+        let closed: Vec<String> = groups
+            .iter()
+            .filter(|(_, group)| group.closes <= now)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in closed {
+            let Some(group) = groups.remove(&key) else {
+                continue;
+            };
+            if group.repeats == 0 {
+                continue;
+            }
+            let subject = format!(
+                "Microblog Failure {}: {} more like it",
+                group.first, group.repeats
+            );
+            let body = format!(
+                "{} more failure(s) like {} within {} s of it, the last {}. Each is in the log under its reference.\n\n{key}",
+                group.repeats,
+                group.first,
+                self.limit.window.as_secs(),
+                group.last,
+            );
+            self.deliver(Some(subject), body, unsent).await;
+        }
+    }
+
+    // ANCHOR: deliver
+    async fn deliver(&self, subject: Option<String>, text: String, unsent: &AtomicU64) {
         let not_mailed = unsent.swap(0, Ordering::Relaxed);
-        let message = self.message(text, not_mailed);
+        let message = self.message(subject, text, not_mailed);
         let sent = rocket::tokio::time::timeout(self.deadline, async {
             self.transport.send(message?).await?;
             Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
@@ -370,30 +520,39 @@ impl Mailer {
         // become another error mail.
         eprintln!("Error mail not sent: {failure}");
     }
+    // ANCHOR_END: deliver
     // ANCHOR_END: sender
 
+    // ANCHOR: message
     /// The mail: from `no-reply@MAIL_SERVER` to every admin, subject
-    /// `Microblog Failure`, the error as plain text.
-    fn message(&self, mut body: String, unsent: u64) -> Result<Message, lettre::error::Error> {
+    /// `Microblog Failure` (with the failure's reference), the error as plain text.
+    fn message(
+        &self,
+        subject: Option<String>,
+        mut body: String,
+        unsent: u64,
+    ) -> Result<Message, lettre::error::Error> {
         if unsent > 0 {
             let _ = write!(
                 body,
-                "\n\n{unsent} more error(s) were not mailed: over the limit of {} per {} s, or the queue was full. See the log.",
+                "\n\n{unsent} more error(s) were not mailed: over the limit of {} kinds per {} s, or the queue was full. See the log.",
                 self.limit.limit,
                 self.limit.window.as_secs()
             );
         }
         let mut message = Message::builder()
             .from(self.from.clone())
-            .subject("Microblog Failure")
+            .subject(subject.unwrap_or_else(|| "Microblog Failure".to_owned()))
             .header(ContentType::TEXT_PLAIN);
         for admin in &self.to {
             message = message.to(admin.clone());
         }
         message.body(body)
     }
+    // ANCHOR_END: message
 }
 
+// ANCHOR: fairing
 /// What `app()` attaches: outside debug and with `MAIL_SERVER` set, it starts
 /// the sender of the app's [`ErrorMail`] (managed state, put there by `main`)
 /// at liftoff, and [`ErrorMail::flush`]es it at shutdown. An app without an
@@ -435,6 +594,7 @@ pub fn fairing() -> rocket::fairing::AdHoc {
             })))
     })
 }
+// ANCHOR_END: fairing
 
 #[cfg(test)]
 mod tests {
@@ -459,7 +619,7 @@ mod tests {
     #[test]
     fn the_mail_is_from_no_reply_at_the_server_to_every_admin_with_the_tutorials_subject() {
         let mailer = config().mailer().expect("valid").expect("a server");
-        let message = mailer.message("Exception on /x [GET]".to_owned(), 3);
+        let message = mailer.message(None, "Exception on /x [GET]".to_owned(), 3);
         let text = String::from_utf8(message.expect("a message").formatted()).expect("UTF-8");
 
         assert!(

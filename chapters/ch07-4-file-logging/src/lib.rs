@@ -28,6 +28,7 @@ pub use lost_records::ReportLostRecords;
 pub use python_format::PythonFormat;
 pub use rotating_file::RotatingFile;
 
+// ANCHOR: app
 /// Step 3's `app()` plus the startup line.
 pub fn app() -> Rocket<Build> {
     ch07_3_email_errors::app().attach(AdHoc::on_liftoff("Startup line", |rocket| {
@@ -38,6 +39,7 @@ pub fn app() -> Rocket<Build> {
         })
     }))
 }
+// ANCHOR_END: app
 
 // ANCHOR: run
 /// What `main` does: logging first (building the app would install Rocket's
@@ -52,6 +54,7 @@ pub async fn run(app: fn() -> Rocket<Build>) {
 // ANCHOR_END: run
 
 // ANCHOR: init_logging
+// ANCHOR: subscriber
 /// One subscriber for the whole process: the terminal, the file (outside
 /// debug) and the error mail. Keep the returned guard until the app has shut
 /// down; dropping it flushes the file.
@@ -75,7 +78,9 @@ pub fn init_logging(figment: &Figment, mail: &ErrorMail) -> Option<WorkerGuard> 
         .init();
     guard
 }
+// ANCHOR_END: subscriber
 
+// ANCHOR: log_file
 /// `maxBytes=10240`: a record that would take the file to this size starts a new one.
 const MAX_BYTES: u64 = 10240;
 /// `backupCount=10`: `microblog.log.1` (the newest) to `microblog.log.10`.
@@ -111,4 +116,5 @@ where
         .with_filter(ch07_3_email_errors::app_records(LevelFilter::INFO));
     Ok((layer, guard))
 }
+// ANCHOR_END: log_file
 // ANCHOR_END: init_logging

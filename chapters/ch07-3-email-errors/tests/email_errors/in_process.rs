@@ -56,3 +56,82 @@ fn two_apps_in_one_process_mail_through_queues_of_their_own() {
         assert!(mails[0].data.contains("Subject: Microblog Failure"));
     }
 }
+
+/// A second kind of failure, from another place in the app's code.
+#[rocket::get("/other-failure")]
+fn other_failure() -> Result<(), common::AppError> {
+    Err(sqlx::Error::RowNotFound.into())
+}
+
+/// 50 failures of one kind and 1 of another, inside one 2-second window: each
+/// kind is mailed at once, the 49 repeats are counted, and when the window
+/// closes one summary mail says so, with the first and the last reference.
+#[test]
+fn repeats_of_a_failure_are_counted_and_summed_up_in_one_mail_when_the_window_closes() {
+    let sink = MailSink::start("127.0.0.1:0").expect("a sink");
+    let mail = ErrorMail::default();
+    let subscriber = tracing_subscriber::registry().with(mail_layer(&mail));
+    let _only_this_thread = tracing::subscriber::set_default(subscriber);
+    let runtime = rocket::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let rocket = release(app())
+            .mount("/", rocket::routes![other_failure])
+            .manage(mail.clone());
+        let figment = rocket
+            .figment()
+            .clone()
+            .merge(("mail.server", "127.0.0.1"))
+            .merge(("mail.port", sink.addr.port()))
+            .merge(("mail.rate_window", 2));
+        let app = TestApp::new(rocket.configure(figment)).await;
+        app.create_user("susan", "susan@example.com").await;
+        let john = app.signed_in("john").await;
+        let mut references = Vec::new();
+        for _ in 0..50 {
+            let reply = john
+                .post("/edit_profile", &[("username", "susan"), ("about_me", "")])
+                .await;
+            assert_eq!(reply.status, Status::InternalServerError);
+            references.push(reference_on(&reply.body));
+        }
+        assert_eq!(
+            john.get("/other-failure").await.status,
+            Status::InternalServerError
+        );
+
+        let at_once = [next_mail(&sink).await, next_mail(&sink).await];
+        assert!(at_once[0]
+            .data
+            .contains(&format!("Subject: Microblog Failure {}", references[0])));
+        assert!(at_once[1].data.contains("RowNotFound") || at_once[1].data.contains("no rows"));
+        // The window closes two seconds after the first failure.
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        let summary = next_mail(&sink).await;
+        let subject = format!("Microblog Failure {}: 49 more like it", references[0]);
+        assert!(summary.data.contains(&subject), "{}", summary.data);
+        assert!(summary.data.contains(&references[49]), "the last reference");
+        mail.flush().await;
+    });
+    assert_eq!(sink.mails.try_iter().count(), 0, "nothing more");
+}
+
+/// The next mail the sink receives, waited for without blocking the runtime
+/// the app (and its mail sender) runs on.
+async fn next_mail(sink: &MailSink) -> ch07_3_email_errors::sink::Mail {
+    for _ in 0..1500 {
+        if let Ok(mail) = sink.mails.try_recv() {
+            return mail;
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no mail within 30 s");
+}
+
+/// The reference the 500 page gives.
+fn reference_on(page: &str) -> String {
+    let at = page.find("E-").expect("a reference on the 500 page");
+    page[at..at + 10].to_owned()
+}
