@@ -164,6 +164,27 @@ impl Browser<'_> {
         self.post_raw(uri, &form_body(&fields)).await
     }
 
+    /// [`Browser::post`] with an extra header, `Accept: */*` as `curl` sends it, say.
+    pub async fn post_with_header(
+        &self,
+        uri: &str,
+        fields: &[(&str, &str)],
+        name: &'static str,
+        value: String,
+    ) -> Reply {
+        let token = self.csrf_token();
+        let mut fields = fields.to_vec();
+        fields.push(("csrf_token", &token));
+        let request = self
+            .app
+            .client
+            .post(uri.to_owned())
+            .header(ContentType::Form)
+            .header(rocket::http::Header::new(name, value))
+            .body(form_body(&fields));
+        self.send(request).await
+    }
+
     /// Sends `body` as it is, with no CSRF token added.
     pub async fn post_raw(&self, uri: &str, body: &str) -> Reply {
         let request = self
@@ -214,6 +235,7 @@ fn encode(text: &str) -> String {
 pub struct Reply {
     pub status: Status,
     pub location: Option<String>,
+    pub content_type: Option<ContentType>,
     pub body: String,
     pub set_cookies: Vec<Cookie<'static>>,
 }
@@ -222,6 +244,7 @@ impl Reply {
     async fn read(response: LocalResponse<'_>) -> Self {
         let status = response.status();
         let location = response.headers().get_one("Location").map(str::to_owned);
+        let content_type = response.content_type();
         let set_cookies = response
             .headers()
             .get("Set-Cookie")
@@ -231,6 +254,7 @@ impl Reply {
         Reply {
             status,
             location,
+            content_type,
             body,
             set_cookies,
         }

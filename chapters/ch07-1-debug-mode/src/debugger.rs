@@ -45,10 +45,12 @@ pub struct Debugger {
     wrong_pins: AtomicU32,
     failures: Mutex<VecDeque<(u64, Arc<ShownFailure>)>>,
     next_id: AtomicU64,
+    /// An editor URL template, `vscode://file/{file}:{line}` for example.
+    editor: Option<String>,
 }
 
 impl Debugger {
-    pub fn new() -> Self {
+    pub fn new(editor: Option<String>) -> Self {
         let mut rng = rand::thread_rng();
         let digits: u32 = rng.gen_range(0..1_000_000_000);
         let digits = format!("{digits:09}");
@@ -60,6 +62,7 @@ impl Debugger {
             wrong_pins: AtomicU32::new(0),
             failures: Mutex::new(VecDeque::new()),
             next_id: AtomicU64::new(1),
+            editor,
         }
     }
 
@@ -128,6 +131,7 @@ impl Debugger {
         csrf_token: Option<&str>,
         id: u64,
         report: &ShownFailure,
+        wants_html: bool,
     ) -> Option<(ContentType, String)> {
         #[derive(Serialize)]
         struct Lock {
@@ -142,16 +146,31 @@ impl Debugger {
             max_wrong_pins: MAX_WRONG_PINS,
         };
         let detail = unlocked.then_some(report);
+        let context = context! { id, headline: &report.headline, reference: &report.reference, unlocked, lock: &lock, detail, csrf_token };
+        if !wants_html {
+            // `curl` and other clients that don't ask for HTML: the same report
+            // as plain text.
+            return metadata.render("debug_text", context);
+        }
+        // The HTML page carries the text too, to copy into an issue or a chat.
+        let text = metadata.render("debug_text", &context).map(|(_, text)| text);
         metadata.render(
             "debug",
-            context! { id, headline: &report.headline, reference: &report.reference, unlocked, lock, detail, csrf_token },
+            context! { id, headline: &report.headline, reference: &report.reference, unlocked, lock: &lock, detail, csrf_token, text },
         )
     }
 }
 
+/// Whether the client wants HTML: a browser asks for it; `curl` says `*/*`,
+/// and gets text. A request without an `Accept` header gets the page.
+fn wants_html(req: &Request<'_>) -> bool {
+    req.accept()
+        .is_none_or(|accept| accept.media_types().any(|media| media.is_html()))
+}
+
 impl Default for Debugger {
     fn default() -> Self {
-        Self::new()
+        Self::new(None)
     }
 }
 
@@ -202,9 +221,22 @@ fn failure(
     metadata: Metadata<'_>,
     cookies: &CookieJar<'_>,
     csrf: CsrfToken,
+    html: WantsHtml,
 ) -> Option<(ContentType, String)> {
     let report = debugger.failure(id)?;
-    debugger.page(&metadata, cookies, Some(csrf.as_str()), id, &report)
+    debugger.page(&metadata, cookies, Some(csrf.as_str()), id, &report, html.0)
+}
+
+/// Request guard: whether the client asked for HTML (see [`wants_html`]).
+struct WantsHtml(bool);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for WantsHtml {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        rocket::request::Outcome::Success(WantsHtml(wants_html(req)))
+    }
 }
 
 /// A request guard: the request does not say it was sent by another site.
@@ -272,7 +304,8 @@ impl Fairing for DebugPage {
         ) else {
             return;
         };
-        let (id, report) = debugger.keep(ShownFailure::new(req, Failure::of(req)));
+        let shown = ShownFailure::new(req, Failure::of(req), debugger.editor.as_deref());
+        let (id, report) = debugger.keep(shown);
         // The visitor's CSRF token, if they hold one. A new one can't be issued
         // here: Rocket has already written the response's cookies.
         let csrf = match req.cookies().get_private(CSRF_COOKIE) {
@@ -280,7 +313,14 @@ impl Fairing for DebugPage {
             None => None,
         };
         let csrf_token = csrf.as_ref().map(CsrfToken::as_str);
-        let page = debugger.page(&metadata, req.cookies(), csrf_token, id, &report);
+        let page = debugger.page(
+            &metadata,
+            req.cookies(),
+            csrf_token,
+            id,
+            &report,
+            wants_html(req),
+        );
         if let Some((content_type, html)) = page {
             res.set_header(content_type);
             res.set_sized_body(html.len(), std::io::Cursor::new(html));

@@ -33,7 +33,12 @@ pub fn debug_mode() -> AdHoc {
         if rocket.figment().profile() != Config::DEBUG_PROFILE {
             return rocket;
         }
-        let debugger = Debugger::new();
+        // Links from each of the app's frames into an editor, when asked for:
+        // DEBUGGER_EDITOR=vscode://file/{file}:{line} (or `debugger_editor` in
+        // Rocket.toml)
+        let editor = std::env::var("DEBUGGER_EDITOR").ok();
+        let editor = editor.or_else(|| rocket.figment().extract_inner("debugger_editor").ok());
+        let debugger = Debugger::new(editor);
         let pin_line = format!("Debugger PIN: {}", debugger.pin());
         rocket
             .manage(debugger)

@@ -28,6 +28,9 @@ pub struct ShownFrame {
     /// `common/src/routes.rs`, relative to the workspace for its own files.
     pub file: Option<String>,
     pub line: Option<u32>,
+    /// `vscode://file/...:290`: the frame in the developer's editor, when an
+    /// editor URL template is configured (`DEBUGGER_EDITOR`).
+    pub link: Option<String>,
     /// The lines around `line`, for frames in this workspace's own sources.
     pub source: Vec<SourceLine>,
 }
@@ -42,13 +45,19 @@ pub struct SourceLine {
 const CONTEXT_LINES: usize = 5;
 
 impl ShownFailure {
-    pub fn new(req: &Request<'_>, failure: Option<&Failure>) -> ShownFailure {
+    /// `editor`: a URL template with `{file}` and `{line}`, for links to the
+    /// app's own frames.
+    pub fn new(req: &Request<'_>, failure: Option<&Failure>, editor: Option<&str>) -> ShownFailure {
         let (headline, causes, location, frames) = match failure {
             Some(failure) => (
                 failure.message.clone(),
                 failure.causes.clone(),
                 failure.location.clone(),
-                failure.frames.iter().map(with_source).collect(),
+                failure
+                    .frames
+                    .iter()
+                    .map(|frame| with_source(frame, editor))
+                    .collect(),
             ),
             // A 500 with no recorded failure: a catcher or a guard answered 500
             // without an error to show.
@@ -89,21 +98,47 @@ fn mask(name: &str, value: &str) -> (String, String) {
 }
 // ANCHOR_END: mask
 
+/// Where a failure is recorded: `?` converting an error into an `AppError`,
+/// and the panic hook. Their frames say how the failure was kept, not where it
+/// happened, so they stay closed and the app's own frame is the first open one.
+const RECORDING_FILES: [&str; 2] = [
+    "common/src/error.rs",
+    "chapters/ch07-1-debug-mode/src/panics.rs",
+];
+
 /// A frame with the source lines around it when the file is one of this
-/// workspace's (common's [`workspace_file`] decides).
-fn with_source(frame: &common::error::Frame) -> ShownFrame {
+/// workspace's (common's [`workspace_file`] decides), and not one of the
+/// [`RECORDING_FILES`].
+fn with_source(frame: &common::error::Frame, editor: Option<&str>) -> ShownFrame {
     let own = frame.file.as_deref().and_then(workspace_file);
+    let recording = own.is_some_and(|relative| {
+        RECORDING_FILES
+            .iter()
+            .any(|file| relative == Path::new(file))
+    });
     match (own, frame.line) {
-        (Some(relative), Some(line)) => ShownFrame {
-            function: frame.function.clone(),
-            file: Some(relative.display().to_string()),
-            line: Some(line),
-            source: source_around(&workspace().join(relative), line),
-        },
+        (Some(relative), Some(line)) if !recording => {
+            let absolute = workspace().join(relative);
+            let link = editor.map(|template| {
+                template
+                    .replace("{file}", &absolute.display().to_string())
+                    .replace("{line}", &line.to_string())
+            });
+            ShownFrame {
+                function: frame.function.clone(),
+                file: Some(relative.display().to_string()),
+                line: Some(line),
+                link,
+                source: source_around(&absolute, line),
+            }
+        }
         _ => ShownFrame {
             function: frame.function.clone(),
-            file: frame.file.as_ref().map(|file| file.display().to_string()),
+            file: own
+                .or(frame.file.as_deref())
+                .map(|file| file.display().to_string()),
             line: frame.line,
+            link: None,
             source: Vec::new(),
         },
     }
@@ -126,10 +161,64 @@ fn source_around(path: &Path, line: u32) -> Vec<SourceLine> {
         .map(|(index, text)| (index + 1, text))
         .skip(first - 1)
         .take(line + CONTEXT_LINES + 1 - first)
+        // The book's `// ANCHOR: name` markers are not code.
+        .filter(|(number, text)| *number == line || !is_anchor_marker(text))
         .map(|(number, text)| SourceLine {
             number,
             text: text.to_owned(),
             current: number == line,
         })
         .collect()
+}
+
+/// `// ANCHOR: name` or `// ANCHOR_END: name`: where the book cuts a listing.
+fn is_anchor_marker(line: &str) -> bool {
+    let line = line.trim_start();
+    line.starts_with("// ANCHOR:") || line.starts_with("// ANCHOR_END:")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use common::error::Frame;
+
+    use super::*;
+
+    fn frame_in(file: &str, line: u32) -> Frame {
+        Frame {
+            function: "f".to_owned(),
+            file: Some(workspace().join(file)),
+            line: Some(line),
+        }
+    }
+
+    #[test]
+    fn the_frames_that_record_a_failure_stay_closed_and_the_apps_open() {
+        for file in RECORDING_FILES {
+            assert!(workspace().join(file).is_file(), "{file} exists");
+            let shown = with_source(&frame_in(file, 1), None);
+            assert!(shown.source.is_empty(), "{file} stays closed");
+            assert_eq!(shown.file.as_deref(), Some(file), "relative");
+        }
+        let handler = with_source(&frame_in("common/src/routes.rs", 1), None);
+        assert!(!handler.source.is_empty(), "the app's own frame opens");
+    }
+
+    #[test]
+    fn anchor_markers_are_left_out_of_the_source_and_line_numbers_kept() {
+        let path: PathBuf =
+            std::env::temp_dir().join(format!("shown-anchors-{}.rs", std::process::id()));
+        let text =
+            "fn a() {}\n// ANCHOR: b\nfn b() {\n    fail()?;\n}\n    // ANCHOR_END: b\nfn c() {}\n";
+        std::fs::write(&path, text).expect("a temporary file");
+        let shown = source_around(&path, 4);
+        let _ = std::fs::remove_file(&path);
+        let numbers: Vec<usize> = shown.iter().map(|line| line.number).collect();
+        assert_eq!(numbers, [1, 3, 4, 5, 7]);
+        assert!(shown.iter().all(|line| !line.text.contains("ANCHOR")));
+        assert!(shown
+            .iter()
+            .any(|line| line.current && line.text == "    fail()?;"));
+    }
 }
