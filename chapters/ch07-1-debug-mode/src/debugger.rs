@@ -153,7 +153,9 @@ impl Debugger {
             return metadata.render("debug_text", context);
         }
         // The HTML page carries the text too, to copy into an issue or a chat.
-        let text = metadata.render("debug_text", &context).map(|(_, text)| text);
+        let text = metadata
+            .render("debug_text", &context)
+            .map(|(_, text)| text);
         metadata.render(
             "debug",
             context! { id, headline: &report.headline, reference: &report.reference, unlocked, lock: &lock, detail, csrf_token, text },

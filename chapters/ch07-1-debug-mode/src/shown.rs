@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use common::error::{workspace_file, Failure};
+use common::error::{workspace_file, Failure, Frame};
 use rocket::Request;
 use serde::Serialize;
 
@@ -53,8 +53,7 @@ impl ShownFailure {
                 failure.message.clone(),
                 failure.causes.clone(),
                 failure.location.clone(),
-                failure
-                    .frames
+                from_the_apps_own(&failure.frames)
                     .iter()
                     .map(|frame| with_source(frame, editor))
                     .collect(),
@@ -98,26 +97,21 @@ fn mask(name: &str, value: &str) -> (String, String) {
 }
 // ANCHOR_END: mask
 
-/// Where a failure is recorded: `?` converting an error into an `AppError`,
-/// and the panic hook. Their frames say how the failure was kept, not where it
-/// happened, so they stay closed and the app's own frame is the first open one.
-const RECORDING_FILES: [&str; 2] = [
-    "common/src/error.rs",
-    "chapters/ch07-1-debug-mode/src/panics.rs",
-];
+/// The frames from the first of the app's own on: the library frames above it
+/// (the `?` operator's `from_residual`, std's panic machinery) say only how the
+/// failure got out, and the page opens on the app's code. All of them when
+/// none is the app's.
+fn from_the_apps_own(frames: &[Frame]) -> &[Frame] {
+    let first = frames.iter().position(Frame::is_own_code).unwrap_or(0);
+    &frames[first..]
+}
 
 /// A frame with the source lines around it when the file is one of this
-/// workspace's (common's [`workspace_file`] decides), and not one of the
-/// [`RECORDING_FILES`].
-fn with_source(frame: &common::error::Frame, editor: Option<&str>) -> ShownFrame {
+/// workspace's (common's [`workspace_file`] decides).
+fn with_source(frame: &Frame, editor: Option<&str>) -> ShownFrame {
     let own = frame.file.as_deref().and_then(workspace_file);
-    let recording = own.is_some_and(|relative| {
-        RECORDING_FILES
-            .iter()
-            .any(|file| relative == Path::new(file))
-    });
     match (own, frame.line) {
-        (Some(relative), Some(line)) if !recording => {
+        (Some(relative), Some(line)) => {
             let absolute = workspace().join(relative);
             let link = editor.map(|template| {
                 template
@@ -134,9 +128,7 @@ fn with_source(frame: &common::error::Frame, editor: Option<&str>) -> ShownFrame
         }
         _ => ShownFrame {
             function: frame.function.clone(),
-            file: own
-                .or(frame.file.as_deref())
-                .map(|file| file.display().to_string()),
+            file: frame.file.as_ref().map(|file| file.display().to_string()),
             line: frame.line,
             link: None,
             source: Vec::new(),
@@ -181,28 +173,25 @@ fn is_anchor_marker(line: &str) -> bool {
 mod tests {
     use std::path::PathBuf;
 
-    use common::error::Frame;
-
     use super::*;
 
-    fn frame_in(file: &str, line: u32) -> Frame {
-        Frame {
-            function: "f".to_owned(),
-            file: Some(workspace().join(file)),
-            line: Some(line),
-        }
-    }
-
     #[test]
-    fn the_frames_that_record_a_failure_stay_closed_and_the_apps_open() {
-        for file in RECORDING_FILES {
-            assert!(workspace().join(file).is_file(), "{file} exists");
-            let shown = with_source(&frame_in(file, 1), None);
-            assert!(shown.source.is_empty(), "{file} stays closed");
-            assert_eq!(shown.file.as_deref(), Some(file), "relative");
-        }
-        let handler = with_source(&frame_in("common/src/routes.rs", 1), None);
-        assert!(!handler.source.is_empty(), "the app's own frame opens");
+    fn the_frames_start_at_the_apps_own() {
+        let frame = |function: &str, file: &str| Frame {
+            function: function.to_owned(),
+            file: Some(workspace().join(file)),
+            line: Some(1),
+        };
+        let library = Frame {
+            function: "from_residual".to_owned(),
+            file: Some(PathBuf::from("/rustc/0123/library/core/src/result.rs")),
+            line: Some(1),
+        };
+        let handler = frame("edit_profile", "common/src/routes.rs");
+        let frames = [library.clone(), handler.clone(), library.clone()];
+        assert_eq!(from_the_apps_own(&frames), [handler, library.clone()]);
+        let alone = [library];
+        assert_eq!(from_the_apps_own(&alone), alone);
     }
 
     #[test]

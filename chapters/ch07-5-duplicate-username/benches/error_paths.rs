@@ -453,22 +453,22 @@ async fn main() -> Result<(), Failure> {
     };
     println!();
     println!(
-        "4b/4a p99 ratio:                    {:.2}  (target: at most 1.5)",
+        "4b/4a p99 ratio:                    {:.2}  (goal: at most 1.5)",
         ratio("4b", "4a", Row::p99_ms)
     );
     println!(
-        "404 with / without the log file:    {:.2}  (target: at least 0.95)",
+        "404 with / without the log file:    {:.2}  (goal: at least 0.95)",
         ratio("5b", "5a", Row::rps)
     );
     println!(
-        "step-5 404 / bare 404 throughput:   {:.2}  (target: at least 0.9)",
+        "step-5 404 / bare 404 throughput:   {:.2}  (goal: at least 0.9)",
         ratio("2 ", "0 ", Row::rps)
     );
     println!(
-        "step-5 /login / bare 404 throughput: {:.2}  (target: at least 0.8)",
+        "step-5 /login / bare 404 throughput: {:.2}  (goal: at least 0.8)",
         ratio("1 ", "0 ", Row::rps)
     );
     let unexpected: u64 = rows.iter().map(|row| row.outcome.unexpected).sum();
-    println!("responses with an unexpected status, or failed: {unexpected}  (target: 0)");
+    println!("responses with an unexpected status, or failed: {unexpected}  (goal: 0)");
     Ok(())
 }

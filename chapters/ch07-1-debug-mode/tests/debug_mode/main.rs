@@ -1,6 +1,8 @@
 //! Step 1: in the debug profile a 500 shows the PIN-locked debug page; in
 //! release it shows nothing of the error.
 
+mod book_output;
+
 use ch07_1_debug_mode::Debugger;
 use rocket::http::uri::Host;
 use rocket::http::{ContentType, Header, Status};
@@ -78,6 +80,7 @@ async fn post_pin_from(browser: &Browser<'_>, origin: &str, action: &str, pin: &
     request.dispatch().await.status()
 }
 
+// ANCHOR: test_locked
 #[rocket::async_test]
 async fn renaming_to_a_taken_username_shows_the_locked_debug_page() {
     let app = debug_app().await;
@@ -88,7 +91,9 @@ async fn renaming_to_a_taken_username_shows_the_locked_debug_page() {
     assert!(!page.contains("UNIQUE constraint"), "detail stays locked");
     assert!(!page.contains(".rs"), "no source paths while locked");
 }
+// ANCHOR_END: test_locked
 
+// ANCHOR: test_pin
 #[rocket::async_test]
 async fn a_wrong_pin_leaves_it_locked_and_the_right_pin_shows_everything() {
     let app = debug_app().await;
@@ -115,6 +120,69 @@ async fn a_wrong_pin_leaves_it_locked_and_the_right_pin_shows_everything() {
         frame.contains("User::update_profile"),
         "the failing line is shown"
     );
+}
+// ANCHOR_END: test_pin
+
+/// `curl` says `Accept: */*`: the unlocked report comes as plain text, the
+/// same report as the page, reference included.
+#[rocket::async_test]
+async fn a_client_that_does_not_ask_for_html_gets_the_report_as_text() {
+    let app = debug_app().await;
+    let (john, page) = rename_to_taken(&app).await;
+    let unlocked = enter_pin(&john, &pin_form_action(&page), &pin(&app)).await;
+    assert!(
+        unlocked.contains("Copy as text"),
+        "the page has the text too"
+    );
+
+    let reply = john
+        .post_with_header(
+            "/edit_profile",
+            &[("username", "susan"), ("about_me", "")],
+            "Accept",
+            "*/*".to_owned(),
+        )
+        .await;
+    assert_eq!(reply.status, Status::InternalServerError);
+    assert_eq!(reply.content_type, Some(ContentType::Plain));
+    let text = reply.body;
+    assert!(
+        text.starts_with("database query failed\nReference E-"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Caused by\n  error returned from database"),
+        "{text}"
+    );
+    assert!(text.contains("POST /edit_profile"), "{text}");
+    assert!(text.contains("common::routes::edit_profile"), "{text}");
+    assert!(
+        !text.contains("<code>") && !text.contains("&#x2F;"),
+        "no markup: {text}"
+    );
+}
+
+/// With an editor URL template, each of the app's own frames links to its
+/// file and line.
+#[rocket::async_test]
+async fn with_an_editor_template_the_apps_frames_link_to_their_source() {
+    let rocket = ch07_1_debug_mode::app();
+    let figment = rocket
+        .figment()
+        .clone()
+        .merge(("debugger_editor", "vscode://file/{file}:{line}"));
+    let app = TestApp::new(rocket.configure(figment)).await;
+    let (john, page) = rename_to_taken(&app).await;
+    let unlocked = enter_pin(&john, &pin_form_action(&page), &pin(&app)).await;
+
+    // Tera escapes `/` as `&#x2F;`. The path is absolute, as editors want it.
+    let root = env!("CARGO_MANIFEST_DIR").trim_end_matches("chapters/ch07-1-debug-mode");
+    let link = format!(
+        r#"<a href="vscode:&#x2F;&#x2F;file&#x2F;{}common&#x2F;src&#x2F;routes.rs:"#,
+        root.replace('/', "&#x2F;")
+    );
+    assert!(unlocked.contains(&link), "{link}");
+    assert!(unlocked.contains("common&#x2F;src&#x2F;routes.rs:"));
 }
 
 #[rocket::async_test]

@@ -82,6 +82,7 @@ async fn the_rename_bug_in_release_is_the_500_page_with_nothing_leaked_or_change
     assert!(app.user("susan").await.is_some());
 }
 
+// ANCHOR: test_rollback
 /// The transaction at work: `update_profile`'s first write (about_me)
 /// succeeds, its second (the taken username) fails, and dropping the
 /// transaction, as `?` does in the handler, undoes the first. The handler's
@@ -110,6 +111,7 @@ async fn a_failure_after_a_successful_write_rolls_the_write_back() {
     let after = app.user("john").await.expect("john");
     assert_eq!(after.about_me, None, "and was rolled back");
 }
+// ANCHOR_END: test_rollback
 
 #[rocket::async_test]
 async fn a_bad_csrf_token_is_the_403_page() {

@@ -7,18 +7,26 @@ use rocket::http::Status;
 use test_support::{release, TestApp};
 use tracing_subscriber::layer::SubscriberExt;
 
-/// One app, in the release profile, mailing to the sink on `sink_port`
-/// through `mail`; john
-/// renames himself to susan's name, and the app is stopped, flushing its mail.
-/// The app's logging is `mail`'s layer, for this thread only.
-fn one_failure_mailed(mail: ErrorMail, sink_port: u16) {
-    let subscriber = tracing_subscriber::registry().with(mail_layer(&mail));
-    let _only_this_thread = tracing::subscriber::set_default(subscriber);
-    let runtime = rocket::tokio::runtime::Builder::new_current_thread()
+/// The app's logging, for this thread only: `mail`'s layer.
+fn logging_to(mail: &ErrorMail) -> tracing::subscriber::DefaultGuard {
+    let subscriber = tracing_subscriber::registry().with(mail_layer(mail));
+    tracing::subscriber::set_default(subscriber)
+}
+
+/// A runtime on this thread, so that the app's requests log to [`logging_to`].
+fn runtime() -> rocket::tokio::runtime::Runtime {
+    rocket::tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("a runtime");
-    runtime.block_on(async {
+        .expect("a runtime")
+}
+
+/// One app, in the release profile, mailing to the sink on `sink_port`
+/// through `mail`; john renames himself to susan's name, and the app is
+/// stopped, flushing its mail.
+fn one_failure_mailed(mail: ErrorMail, sink_port: u16) {
+    let _only_this_thread = logging_to(&mail);
+    runtime().block_on(async {
         let rocket = release(app()).manage(mail.clone());
         let figment = rocket
             .figment()
@@ -70,13 +78,8 @@ fn other_failure() -> Result<(), common::AppError> {
 fn repeats_of_a_failure_are_counted_and_summed_up_in_one_mail_when_the_window_closes() {
     let sink = MailSink::start("127.0.0.1:0").expect("a sink");
     let mail = ErrorMail::default();
-    let subscriber = tracing_subscriber::registry().with(mail_layer(&mail));
-    let _only_this_thread = tracing::subscriber::set_default(subscriber);
-    let runtime = rocket::tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
+    let _only_this_thread = logging_to(&mail);
+    runtime().block_on(async {
         let rocket = release(app())
             .mount("/", rocket::routes![other_failure])
             .manage(mail.clone());

@@ -1,6 +1,7 @@
 //! Step 3: errors mailed to a real SMTP sink over loopback, by the app in
 //! process and by the real binary.
 
+mod book_output;
 mod in_process;
 
 use std::io::{ErrorKind, Read};
@@ -72,6 +73,7 @@ fn decoded(mail: &Mail) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+// ANCHOR: test_mail
 #[test]
 fn in_release_a_failed_rename_mails_exactly_one_report_to_the_admins() {
     let sink = sink();
@@ -86,7 +88,7 @@ fn in_release_a_failed_rename_mails_exactly_one_report_to_the_admins() {
 
     assert_eq!(mail.from, "no-reply@127.0.0.1");
     assert_eq!(mail.to, ["admin@example.com", "ops@example.com"]);
-    assert!(mail.data.contains("Subject: Microblog Failure\r\n"));
+    assert!(mail.data.contains("Subject: Microblog Failure E-"));
     assert!(mail.data.contains("From: no-reply@127.0.0.1\r\n"));
     let body = decoded(&mail);
     assert!(body.contains("Exception on /edit_profile [POST]"), "{body}");
@@ -100,6 +102,7 @@ fn in_release_a_failed_rename_mails_exactly_one_report_to_the_admins() {
     assert!(app.terminate());
     assert!(all_mails(&sink).is_empty());
 }
+// ANCHOR_END: test_mail
 
 /// Sends a form whose body stops short of its `Content-Length`, then closes:
 /// Rocket logs "Failed to read into peek buffer: IncompleteBody" at ERROR.
@@ -161,7 +164,10 @@ fn the_debug_profile_sends_no_mail() {
     let john = signed_in_john(&app);
     let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
     assert_eq!(reply.status, 500);
-    assert!(reply.body.contains("Debugger"), "the debug page");
+    assert!(
+        reply.body.contains("The debugger is locked"),
+        "the debug page"
+    );
 
     assert!(app.terminate());
     assert!(!app.output().contains("Error mail: on"));
@@ -204,9 +210,9 @@ fn a_hung_mail_server_does_not_hold_up_responses() {
     );
 }
 
-/// A server that accepts the connection and never says a word: each send is
-/// given up after the whole-send deadline (`timeout`, 1 s here), said on
-/// stderr, and the queue moves on. A stop waits at most one deadline.
+/// A server that accepts the connection and never says a word: the send is
+/// given up after the whole-send deadline (`timeout`, 1 s here) and said on
+/// stderr. A stop waits at most one deadline for the next.
 #[cfg(unix)] // SIGTERM
 #[test]
 fn a_mail_server_that_never_answers_is_given_up_on_at_the_deadline() {
@@ -216,12 +222,8 @@ fn a_mail_server_that_never_answers_is_given_up_on_at_the_deadline() {
     let john = signed_in_john(&app);
 
     fail(&john);
-    fail(&john);
     let given_up = "Error mail not sent: the mail server did not finish within 1 s";
-    app.wait_for(
-        |app| app.output().matches(given_up).count() == 2,
-        "both sends given up",
-    );
+    app.wait_for(|app| app.output().contains(given_up), "the send given up");
     fail(&john);
     let stopping = Instant::now();
     assert!(app.terminate());
@@ -254,14 +256,13 @@ fn a_closed_mail_port_is_reported_on_stderr_and_the_app_keeps_serving() {
     assert_eq!(john.get("/user/john").status, 200);
 }
 
+/// Many failures of one kind in a window: one mail at once, and the repeats
+/// counted in one summary mail when the app stops (which closes every window).
 #[cfg(unix)] // the summary goes out at a graceful stop: SIGTERM
 #[test]
-fn a_burst_of_errors_sends_at_most_the_limit_and_then_the_count_of_the_rest() {
+fn a_burst_of_one_failure_is_one_mail_and_a_summary_at_shutdown() {
     let sink = sink();
-    let mut app = start(
-        sink.addr.port(),
-        &[("ROCKET_MAIL", "{rate_limit=3,rate_window=3600}")],
-    );
+    let mut app = start(sink.addr.port(), &[("ROCKET_MAIL", "{rate_window=3600}")]);
     let john = signed_in_john(&app);
 
     for _ in 0..50 {
@@ -270,14 +271,12 @@ fn a_burst_of_errors_sends_at_most_the_limit_and_then_the_count_of_the_rest() {
     assert!(app.terminate());
 
     let mails: Vec<String> = all_mails(&sink).iter().map(decoded).collect();
-    assert_eq!(mails.len(), 4, "3 reports, then the summary at shutdown");
-    for report in &mails[..3] {
-        assert!(report.contains("UNIQUE constraint failed"));
-    }
+    assert_eq!(mails.len(), 2, "the first failure, then the summary");
+    assert!(mails[0].contains("UNIQUE constraint failed"));
     assert!(
-        mails[3].contains("47 more error(s) were not mailed"),
+        mails[1].contains("49 more failure(s) like E-"),
         "{}",
-        mails[3]
+        mails[1]
     );
 }
 

@@ -1,5 +1,7 @@
 //! Step 4: the real binary writes logs/microblog.log in its working directory.
 
+mod book_output;
+
 use std::path::{Path, PathBuf};
 
 use test_support::{ChildApp, HttpClient};
@@ -46,6 +48,7 @@ fn fail_a_rename(app: &ChildApp) -> HttpClient {
     john
 }
 
+// ANCHOR: test_startup_line
 #[test]
 fn the_log_has_the_startup_line_in_pythons_format() {
     let app = ChildApp::start(BINARY, &[]);
@@ -75,6 +78,7 @@ fn the_log_has_the_startup_line_in_pythons_format() {
     assert!(!log.contains("Configured for release"), "{log}");
     assert!(!log.contains("Rocket has launched"), "{log}");
 }
+// ANCHOR_END: test_startup_line
 
 /// Flask's file hangs on `app.logger`, so Werkzeug's request lines never reach
 /// it; Rocket's per-request records stay out of ours the same way. What
@@ -274,5 +278,46 @@ fn control_characters_in_a_message_are_escaped() {
     assert!(
         log.contains(r#"WARNING: a field user="\u{1b}[2Jsusan" [in "#),
         "{log:?}"
+    );
+}
+
+/// The reference the 500 page gives a visitor is the one in the log's ERROR
+/// line and in the error mail's subject: one search finds the report.
+#[test]
+fn a_500_has_one_reference_on_the_page_in_the_log_and_in_the_mail() {
+    use ch07_3_email_errors::sink::MailSink;
+
+    let sink = MailSink::start("127.0.0.1:0").expect("a sink");
+    let mail_port = sink.addr.port().to_string();
+    let app = ChildApp::start(
+        BINARY,
+        &[("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", &mail_port)],
+    );
+    let john = susan_and_john(&app);
+    let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+    assert_eq!(reply.status, 500);
+    let at = reply.body.find("E-").expect("a reference on the 500 page");
+    let reference = &reply.body[at..at + 10];
+
+    let path = log_path(&app);
+    app.wait_for(
+        |_| read(&path).contains(reference),
+        "the reference in the log",
+    );
+    let logged = read(&path);
+    let line = logged.lines().find(|line| line.contains(reference));
+    assert!(
+        line.is_some_and(|line| line.contains(" ERROR: Exception on /edit_profile [POST]")),
+        "{line:?}"
+    );
+    let mail = sink
+        .mails
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the error mail");
+    assert!(
+        mail.data
+            .contains(&format!("Subject: Microblog Failure {reference}")),
+        "{}",
+        mail.data
     );
 }

@@ -13,6 +13,7 @@ async fn app() -> TestApp {
 
 const FORM_ERROR: &str = r#"<span style="color: red;">[Please use a different username.]</span>"#;
 
+// ANCHOR: test_form_error
 #[rocket::async_test]
 async fn renaming_to_a_taken_username_shows_the_form_error_and_saves_nothing() {
     let app = app().await;
@@ -52,6 +53,7 @@ async fn renaming_to_a_taken_username_shows_the_form_error_and_saves_nothing() {
         Some("susan@example.com")
     );
 }
+// ANCHOR_END: test_form_error
 
 #[rocket::async_test]
 async fn keeping_your_own_username_while_editing_about_me_saves() {

@@ -1,0 +1,193 @@
+//! The book's sample of what `cargo run --bin mail-sink` prints for one error
+//! mail (docs/src/output/mail-sink.snap): the real sink binary and the real app
+//! binary, over SMTP on loopback, checked on every `cargo test`. To accept a
+//! change on purpose, and update the book with it:
+//! `INSTA_UPDATE=always cargo test -p ch07-3-email-errors book_output`.
+
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use test_support::ChildApp;
+
+const APP: &str = env!("CARGO_BIN_EXE_ch07-3-email-errors");
+const SINK: &str = env!("CARGO_BIN_EXE_mail-sink");
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The port the book runs the sink on (its default).
+const BOOK_PORT: u16 = 8025;
+/// A `Date:` header, as the book shows it.
+const FIXED_DATE: &str = "Date: Fri, 27 Nov 2026 01:02:03 +0000";
+/// A failure's reference, as the book shows it: as long as a real one, so
+/// that quoted-printable wraps the lines where it did.
+const FIXED_REFERENCE: &str = "E-3f9a21c0";
+
+/// The `mail-sink` binary, its stdout collected. Killed when dropped.
+struct Sink {
+    child: Child,
+    printed: Arc<Mutex<String>>,
+}
+
+impl Sink {
+    /// Starts the sink on a port the OS picks, and waits for its first line.
+    fn start() -> (Sink, u16) {
+        let mut child = Command::new(SINK)
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("mail-sink starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let printed = Arc::new(Mutex::new(String::new()));
+        let collected = printed.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let mut collected = collected.lock().expect("lock");
+                collected.push_str(&line);
+                collected.push('\n');
+            }
+        });
+        let sink = Sink { child, printed };
+        sink.wait_for("listening on 127.0.0.1:");
+        let printed = sink.printed();
+        let port = printed
+            .split_once("listening on 127.0.0.1:")
+            .and_then(|(_, rest)| rest.split(';').next())
+            .and_then(|port| port.parse().ok())
+            .expect("the port in the first line");
+        (sink, port)
+    }
+
+    fn printed(&self) -> String {
+        self.printed.lock().expect("lock").clone()
+    }
+
+    /// Polls (bounded) until the sink has printed `text`.
+    fn wait_for(&self, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.printed().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "mail-sink did not print {text:?}; it printed:\n{}",
+                self.printed()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What the book's "Run it" does: the sink in one terminal, the app in release
+/// with `MAIL_SERVER=localhost` in another, and another user's name taken.
+#[test]
+fn what_the_sink_prints_for_a_failed_rename() {
+    let (sink, port) = Sink::start();
+    let port_text = port.to_string();
+    let mut app = ChildApp::start(
+        APP,
+        &[("MAIL_SERVER", "localhost"), ("MAIL_PORT", &port_text)],
+    );
+    app.wait_for(
+        |app| app.output().contains("Error mail: on"),
+        "the mail-on line",
+    );
+    app.signed_in("susan");
+    let john = app.signed_in("john");
+    let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+    assert_eq!(reply.status, 500);
+    sink.wait_for("END MESSAGE");
+    // A graceful stop mails what is queued: the sink has it all after this.
+    assert!(app.terminate(), "a clean shutdown");
+
+    let printed = sink.printed();
+    assert_eq!(printed.matches("END MESSAGE").count(), 1, "{printed}");
+    insta::with_settings!({
+        snapshot_path => "../../../../docs/src/output",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("mail-sink", normalized(&printed, port));
+    });
+}
+
+/// What the sink printed, with what changes from run to run made fixed: the
+/// sink's port, the `Date:` header, the failure's reference, and how many
+/// library frames the backtrace leaves out. The rest is kept byte for byte,
+/// quoted-printable line breaks and line numbers included.
+fn normalized(printed: &str, port: u16) -> String {
+    let mut text = printed.replace("\r\n", "\n").replace(
+        &format!("127.0.0.1:{port};"),
+        &format!("127.0.0.1:{BOOK_PORT};"),
+    );
+    for reference in references_in(&text.replace("=\n", "")) {
+        // Quoted-printable may have broken the line inside it (`=` at the end).
+        for at in 0..reference.len() {
+            let (head, tail) = reference.split_at(at);
+            let (fixed_head, fixed_tail) = FIXED_REFERENCE.split_at(at);
+            let soft_break = if at == 0 { "" } else { "=\n" };
+            text = text.replace(
+                &format!("{head}{soft_break}{tail}"),
+                &format!("{fixed_head}{soft_break}{fixed_tail}"),
+            );
+        }
+    }
+    text.lines()
+        .map(|line| {
+            if line.starts_with("Date: ") {
+                FIXED_DATE.to_owned()
+            } else {
+                fixed_frame_count(line)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every `E-` and eight hex digits in `text`: a failure's reference.
+fn references_in(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for (at, _) in text.match_indices("E-") {
+        let Some(candidate) = text.get(at..at + FIXED_REFERENCE.len()) else {
+            continue;
+        };
+        let hex = candidate[2..]
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
+        let alone = !text[..at].ends_with(|c: char| c.is_ascii_alphanumeric())
+            && !text[at + candidate.len()..].starts_with(|c: char| c.is_ascii_alphanumeric());
+        if hex && alone && !found.iter().any(|seen| seen == candidate) {
+            found.push(candidate.to_owned());
+        }
+    }
+    found
+}
+
+/// `  (80 more frames in std, ...)` becomes `  (N more frames in std, ...)`.
+fn fixed_frame_count(line: &str) -> String {
+    if let Some(rest) = line.trim_start().strip_prefix('(') {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && rest[digits..].starts_with(" more frames in ") {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            return format!("{indent}(N{}", &rest[digits..]);
+        }
+    }
+    line.to_owned()
+}
+
+#[test]
+fn normalizing_fixes_the_port_date_reference_and_frame_count() {
+    let printed = "mail-sink: listening on 127.0.0.1:41234; Ctrl-C to stop\nSubject: Microblog Failure E-80ebe612\r\nDate: Wed, 25 Nov 2026 14:47:03 +0000\r\n\r\nException on /x [GET]: boom reference=3DE-80e=\r\nbe612\r\n  (80 more frames in std, tokio and Rocket)\n";
+    assert_eq!(
+        normalized(printed, 41234),
+        "mail-sink: listening on 127.0.0.1:8025; Ctrl-C to stop\nSubject: Microblog Failure E-3f9a21c0\nDate: Fri, 27 Nov 2026 01:02:03 +0000\n\nException on /x [GET]: boom reference=3DE-3f9=\na21c0\n  (N more frames in std, tokio and Rocket)"
+    );
+}
