@@ -1,30 +1,34 @@
 //! `cargo run -p exercises --bin hint -- 3` prints the hint for exercise 3.
+//! (`cargo run -p exercises` shows the hint for the exercise you are on.)
 
-const HINTS: [&str; 6] = [
-    include_str!("../../hints/ex01.md"),
-    include_str!("../../hints/ex02.md"),
-    include_str!("../../hints/ex03.md"),
-    include_str!("../../hints/ex04.md"),
-    include_str!("../../hints/ex05.md"),
-    include_str!("../../hints/ex06.md"),
-];
+#[path = "../catalog.rs"]
+mod catalog;
 
-fn main() -> std::process::ExitCode {
-    let chosen = std::env::args()
-        .nth(1)
-        .and_then(|n| n.trim_start_matches("ex").parse::<usize>().ok())
-        .and_then(|n| HINTS.get(n.checked_sub(1)?));
-    match chosen {
-        Some(hint) => {
-            print!("{hint}");
-            std::process::ExitCode::SUCCESS
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let Some(exercise) = std::env::args().nth(1).as_deref().and_then(catalog::find) else {
+        eprintln!(
+            "usage: cargo run -p exercises --bin hint -- N   (N from 1 to {})",
+            catalog::EXERCISES.len()
+        );
+        for exercise in &catalog::EXERCISES {
+            eprintln!("  {}  {}", exercise.name, exercise.task);
         }
-        None => {
-            eprintln!(
-                "usage: cargo run -p exercises --bin hint -- N   (N from 1 to {})",
-                HINTS.len()
+        return ExitCode::from(2);
+    };
+    match catalog::hint(exercise) {
+        Ok(hint) => {
+            println!(
+                "Hint for {}, {} (exercises/{}):\n",
+                exercise.name, exercise.step, exercise.file
             );
-            std::process::ExitCode::from(2)
+            print!("{hint}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("No hint for {}: {error}", exercise.name);
+            ExitCode::FAILURE
         }
     }
 }
