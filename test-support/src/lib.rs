@@ -5,6 +5,7 @@
 //! - [`ChildApp`] and [`HttpClient`]: a step's real binary over real HTTP, for
 //!   what needs a process (stdout, the log file, SMTP, shutdown).
 
+pub mod book_output;
 mod child;
 mod in_process;
 

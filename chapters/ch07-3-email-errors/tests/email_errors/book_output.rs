@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use test_support::book_output::{fixed_frame_count, references_in, FIXED_REFERENCE};
 use test_support::ChildApp;
 
 const APP: &str = env!("CARGO_BIN_EXE_ch07-3-email-errors");
@@ -19,9 +20,6 @@ const WAIT: Duration = Duration::from_secs(30);
 const BOOK_PORT: u16 = 8025;
 /// A `Date:` header, as the book shows it.
 const FIXED_DATE: &str = "Date: Fri, 27 Nov 2026 01:02:03 +0000";
-/// A failure's reference, as the book shows it: as long as a real one, so
-/// that quoted-printable wraps the lines where it did.
-const FIXED_REFERENCE: &str = "E-3f9a21c0";
 
 /// The `mail-sink` binary, its stdout collected. Killed when dropped.
 struct Sink {
@@ -150,37 +148,6 @@ fn normalized(printed: &str, port: u16) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Every `E-` and eight hex digits in `text`: a failure's reference.
-fn references_in(text: &str) -> Vec<String> {
-    let mut found: Vec<String> = Vec::new();
-    for (at, _) in text.match_indices("E-") {
-        let Some(candidate) = text.get(at..at + FIXED_REFERENCE.len()) else {
-            continue;
-        };
-        let hex = candidate[2..]
-            .bytes()
-            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
-        let alone = !text[..at].ends_with(|c: char| c.is_ascii_alphanumeric())
-            && !text[at + candidate.len()..].starts_with(|c: char| c.is_ascii_alphanumeric());
-        if hex && alone && !found.iter().any(|seen| seen == candidate) {
-            found.push(candidate.to_owned());
-        }
-    }
-    found
-}
-
-/// `  (80 more frames in std, ...)` becomes `  (N more frames in std, ...)`.
-fn fixed_frame_count(line: &str) -> String {
-    if let Some(rest) = line.trim_start().strip_prefix('(') {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 && rest[digits..].starts_with(" more frames in ") {
-            let indent = &line[..line.len() - line.trim_start().len()];
-            return format!("{indent}(N{}", &rest[digits..]);
-        }
-    }
-    line.to_owned()
 }
 
 #[test]

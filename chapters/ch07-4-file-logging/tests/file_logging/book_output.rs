@@ -6,14 +6,13 @@
 
 use std::path::Path;
 
+use test_support::book_output::{fixed_frame_count, references_in, FIXED_REFERENCE};
 use test_support::ChildApp;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ch07-4-file-logging");
 
 /// Any record's time, as the book shows it.
 const FIXED_ASCTIME: &str = "2026-11-27 01:02:03,456";
-/// A failure's reference (`E-` and eight hex digits), as the book shows it.
-const FIXED_REFERENCE: &str = "E-3f9a21c0";
 
 /// What the book's "Run it" does: start in release, take another user's name,
 /// stop the server, read `logs/microblog.log`.
@@ -75,37 +74,6 @@ fn is_asctime(text: &str) -> bool {
                 b'0'..=b'9' => byte.is_ascii_digit(),
                 _ => byte == pattern,
             })
-}
-
-/// Every `E-` and eight hex digits in `text`: a failure's reference.
-fn references_in(text: &str) -> Vec<String> {
-    let mut found: Vec<String> = Vec::new();
-    for (at, _) in text.match_indices("E-") {
-        let Some(candidate) = text.get(at..at + FIXED_REFERENCE.len()) else {
-            continue;
-        };
-        let hex = candidate[2..]
-            .bytes()
-            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
-        let alone = !text[..at].ends_with(|c: char| c.is_ascii_alphanumeric())
-            && !text[at + candidate.len()..].starts_with(|c: char| c.is_ascii_alphanumeric());
-        if hex && alone && !found.iter().any(|seen| seen == candidate) {
-            found.push(candidate.to_owned());
-        }
-    }
-    found
-}
-
-/// `  (80 more frames in std, ...)` becomes `  (N more frames in std, ...)`.
-fn fixed_frame_count(line: &str) -> String {
-    if let Some(rest) = line.trim_start().strip_prefix('(') {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 && rest[digits..].starts_with(" more frames in ") {
-            let indent = &line[..line.len() - line.trim_start().len()];
-            return format!("{indent}(N{}", &rest[digits..]);
-        }
-    }
-    line.to_owned()
 }
 
 /// The book includes each snapshot from its fourth line
