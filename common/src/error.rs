@@ -263,7 +263,7 @@ impl Frame {
 /// decides "our code or a library's": the debug page, the log and the mail
 /// all ask here. The workspace is where this crate was compiled from.
 pub fn workspace_file(file: &Path) -> Option<&Path> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    let root = workspace_root();
     // Cargo names a member's files relative to the workspace, so the debug
     // information may hold either form.
     let relative = match file.strip_prefix(root) {
@@ -277,6 +277,12 @@ pub fn workspace_file(file: &Path) -> Option<&Path> {
         .extension()
         .is_some_and(|extension| extension == "rs");
     (rust && !hidden_or_built).then_some(relative)
+}
+
+/// The workspace's folder: where this crate was compiled from, one up.
+pub fn workspace_root() -> &'static Path {
+    let this_crate = Path::new(env!("CARGO_MANIFEST_DIR"));
+    this_crate.parent().unwrap_or(this_crate)
 }
 
 impl fmt::Display for Frame {

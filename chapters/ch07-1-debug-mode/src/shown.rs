@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use common::error::{workspace_file, Failure, Frame};
+use common::error::{workspace_file, workspace_root, Failure, Frame};
 use rocket::Request;
 use serde::Serialize;
 
@@ -112,7 +112,7 @@ fn with_source(frame: &Frame, editor: Option<&str>) -> ShownFrame {
     let own = frame.file.as_deref().and_then(workspace_file);
     match (own, frame.line) {
         (Some(relative), Some(line)) => {
-            let absolute = workspace().join(relative);
+            let absolute = workspace_root().join(relative);
             let link = editor.map(|template| {
                 template
                     .replace("{file}", &absolute.display().to_string())
@@ -134,12 +134,6 @@ fn with_source(frame: &Frame, editor: Option<&str>) -> ShownFrame {
             source: Vec::new(),
         },
     }
-}
-
-/// The workspace root, where the relative paths start.
-fn workspace() -> &'static Path {
-    let this_crate = Path::new(env!("CARGO_MANIFEST_DIR"));
-    this_crate.ancestors().nth(2).unwrap_or(this_crate)
 }
 
 fn source_around(path: &Path, line: u32) -> Vec<SourceLine> {
@@ -179,7 +173,7 @@ mod tests {
     fn the_frames_start_at_the_apps_own() {
         let frame = |function: &str, file: &str| Frame {
             function: function.to_owned(),
-            file: Some(workspace().join(file)),
+            file: Some(workspace_root().join(file)),
             line: Some(1),
         };
         let library = Frame {
