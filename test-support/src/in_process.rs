@@ -158,10 +158,8 @@ impl Browser<'_> {
 
     /// Submits a form as the page's own form would, CSRF token included.
     pub async fn post(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
-        let token = self.csrf_token();
-        let mut fields = fields.to_vec();
-        fields.push(("csrf_token", &token));
-        self.post_raw(uri, &form_body(&fields)).await
+        self.send(self.form_request(uri, &self.with_token(fields)))
+            .await
     }
 
     /// [`Browser::post`] with an extra header, `Accept: */*` as `curl` sends it, say.
@@ -172,28 +170,27 @@ impl Browser<'_> {
         name: &'static str,
         value: String,
     ) -> Reply {
-        let token = self.csrf_token();
-        let mut fields = fields.to_vec();
-        fields.push(("csrf_token", &token));
-        let request = self
-            .app
-            .client
-            .post(uri.to_owned())
-            .header(ContentType::Form)
-            .header(rocket::http::Header::new(name, value))
-            .body(form_body(&fields));
-        self.send(request).await
+        let request = self.form_request(uri, &self.with_token(fields));
+        self.send(request.header(rocket::http::Header::new(name, value)))
+            .await
     }
 
     /// Sends `body` as it is, with no CSRF token added.
     pub async fn post_raw(&self, uri: &str, body: &str) -> Reply {
-        let request = self
-            .app
-            .client
-            .post(uri.to_owned())
-            .header(ContentType::Form)
-            .body(body);
-        self.send(request).await
+        self.send(self.form_request(uri, body)).await
+    }
+
+    /// `fields` and this visitor's CSRF token, encoded as a form.
+    fn with_token(&self, fields: &[(&str, &str)]) -> String {
+        let token = self.csrf_token();
+        let mut fields = fields.to_vec();
+        fields.push(("csrf_token", &token));
+        form_body(&fields)
+    }
+
+    fn form_request(&self, uri: &str, body: &str) -> LocalRequest<'_> {
+        let request = self.app.client.post(uri.to_owned());
+        request.header(ContentType::Form).body(body)
     }
 
     pub fn cookie(&self, name: &str) -> Option<Cookie<'static>> {
