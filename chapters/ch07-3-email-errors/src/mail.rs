@@ -11,9 +11,15 @@
 //! layer in the subscriber, and the app (as managed state), whose fairing
 //! starts the sender. Nothing is global, so two apps in one process have two
 //! queues.
+//!
+//! When a send fails, [`trouble`] says why in plain words on stderr, and
+//! [`send_test_mail`] tries the settings without waiting for an error.
+
+pub mod trouble;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,6 +27,7 @@ use std::time::{Duration, Instant};
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rocket::figment::Figment;
 use rocket::tokio::sync::mpsc;
@@ -29,6 +36,8 @@ use serde::Deserialize;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
+
+use trouble::SendError;
 
 /// The mail settings: `[default.mail]` in Rocket.toml (or `ROCKET_MAIL`), then
 /// config.py's own environment variables on top. `Debug` leaves the password out.
@@ -50,6 +59,10 @@ pub struct MailConfig {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// `MAIL_CA_FILE`, ours: a PEM certificate to trust besides the usual
+    /// authorities, such as the one `mail-sink --tls` makes for itself.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// `ADMINS`, comma-separated in the environment.
     pub admins: Vec<String>,
     /// At most this many mails per `rate_window` seconds.
@@ -76,6 +89,7 @@ impl std::fmt::Debug for MailConfig {
             .field("use_ssl", &self.use_ssl)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "(hidden)"))
+            .field("ca_file", &self.ca_file)
             .field("admins", &self.admins)
             .field("rate_limit", &self.rate_limit)
             .field("rate_window", &self.rate_window)
@@ -93,6 +107,8 @@ pub enum ConfigError {
     Port(String),
     #[error("{0:?} is not an email address (check ADMINS and MAIL_SERVER)")]
     Address(String),
+    #[error("MAIL_CA_FILE {path:?} holds no certificate this app can use: {problem}")]
+    CaFile { path: PathBuf, problem: String },
     #[error("cannot set up the SMTP connection to {server}: {source}")]
     Transport {
         server: String,
@@ -120,6 +136,7 @@ impl MailConfig {
         config.use_ssl |= std::env::var_os("MAIL_USE_SSL").is_some();
         config.username = var("MAIL_USERNAME").or(config.username);
         config.password = var("MAIL_PASSWORD").or(config.password);
+        config.ca_file = var("MAIL_CA_FILE").map(PathBuf::from).or(config.ca_file);
         if let Some(admins) = var("ADMINS") {
             config.admins = admins
                 .split(',')
@@ -144,22 +161,21 @@ impl MailConfig {
             .iter()
             .map(|admin| mailbox(admin))
             .collect::<Result<_, _>>()?;
-        let transport_error = |source| ConfigError::Transport {
-            server: server.clone(),
-            source,
-        };
-        type Smtp = AsyncSmtpTransport<Tokio1Executor>;
-        let mut builder = if self.use_ssl {
-            Smtp::relay(&server).map_err(transport_error)?
-        } else if self.use_tls {
-            Smtp::starttls_relay(&server).map_err(transport_error)?
-        } else {
-            Smtp::builder_dangerous(&server)
+        // MAIL_USE_SSL: TLS from the first byte. MAIL_USE_TLS: plain text, then
+        // STARTTLS, and no mail unless the upgrade succeeds. Neither: plain
+        // text, which is what lettre's "dangerous" builder starts with.
+        let tls = match (self.use_ssl, self.use_tls) {
+            (false, false) => Tls::None,
+            (true, _) => Tls::Wrapper(self.tls_parameters(&server)?),
+            (false, true) => Tls::Required(self.tls_parameters(&server)?),
         };
         let deadline = Duration::from_secs(self.timeout);
         // lettre's own timeout bounds each read and write; `deliver` bounds the
         // whole exchange, which a server that trickles its replies could stretch.
-        builder = builder.port(self.port).timeout(Some(deadline));
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server)
+            .port(self.port)
+            .tls(tls)
+            .timeout(Some(deadline));
         if self.username.is_some() || self.password.is_some() {
             builder = builder.credentials(Credentials::new(
                 self.username.clone().unwrap_or_default(),
@@ -172,10 +188,91 @@ impl MailConfig {
             to,
             limit: RateLimit::new(self.rate_limit, Duration::from_secs(self.rate_window)),
             deadline,
+            config: self.clone(),
         }))
     }
     // ANCHOR_END: mailer
+
+    /// The usual authorities, plus `MAIL_CA_FILE`'s certificates.
+    fn tls_parameters(&self, server: &str) -> Result<TlsParameters, ConfigError> {
+        use rustls::pki_types::{pem::PemObject, CertificateDer};
+        let mut parameters = TlsParameters::builder(server.to_owned());
+        if let Some(path) = &self.ca_file {
+            let problem = |problem: String| ConfigError::CaFile {
+                path: path.clone(),
+                problem,
+            };
+            let pem = std::fs::read(path).map_err(|error| problem(error.to_string()))?;
+            let certificates = CertificateDer::pem_slice_iter(&pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|error| problem(error.to_string()))?;
+            if certificates.is_empty() {
+                return Err(problem("no PEM certificate in it".to_owned()));
+            }
+            for certificate in certificates {
+                let certificate = Certificate::from_der(certificate.to_vec())
+                    .map_err(|error| problem(error.to_string()))?;
+                parameters = parameters.add_root_certificate(certificate);
+            }
+        }
+        parameters.build().map_err(|source| ConfigError::Transport {
+            server: server.to_owned(),
+            source,
+        })
+    }
+
+    /// Where mail goes and how, for a person: `smtp.example.com:587 with
+    /// STARTTLS, logged in as microblog`.
+    pub fn route(&self) -> String {
+        let mut route = format!(
+            "{}:{}",
+            self.server.as_deref().unwrap_or("(no MAIL_SERVER)"),
+            self.port
+        );
+        if self.use_ssl {
+            route.push_str(" over TLS");
+        } else if self.use_tls {
+            route.push_str(" with STARTTLS");
+        }
+        if let Some(username) = &self.username {
+            let _ = write!(route, ", logged in as {username}");
+        }
+        route
+    }
 }
+
+// ANCHOR: send_test_mail
+/// What `--send-test-mail` reports when no mail went out.
+#[derive(Debug, thiserror::Error)]
+pub enum TestMailError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("MAIL_SERVER is not set, so there is nowhere to send mail: set it, and MAIL_PORT, in the environment or under [default.mail] in Rocket.toml")]
+    NoServer,
+    #[error("the test mail was not sent: {0}")]
+    NotSent(String),
+}
+
+/// `--send-test-mail`: one mail to `ADMINS` now, with the settings the app
+/// would mail its errors with (in any profile), and a sentence on how it went.
+pub async fn send_test_mail(figment: &Figment) -> Result<String, TestMailError> {
+    let config = MailConfig::from_figment(figment)?;
+    let mailer = config.mailer()?.ok_or(TestMailError::NoServer)?;
+    let body = format!(
+        "This is a test mail from the microblog, sent through {}. Errors will be mailed the same way.",
+        config.route()
+    );
+    let subject = "Microblog test mail".to_owned();
+    match mailer.send(Some(subject), body, 0).await {
+        Ok(()) => Ok(format!(
+            "A test mail went to {} through {}.",
+            config.admins.join(", "),
+            config.route()
+        )),
+        Err(error) => Err(TestMailError::NotSent(trouble::explained(&error, &config))),
+    }
+}
+// ANCHOR_END: send_test_mail
 
 fn mailbox(address: &str) -> Result<Mailbox, ConfigError> {
     address
@@ -377,6 +474,8 @@ struct Mailer {
     limit: RateLimit,
     /// The most one send may take, start to end.
     deadline: Duration,
+    /// What the mailer was made from, to explain a failed send.
+    config: MailConfig,
 }
 
 /// Failures with one fingerprint, mailed once, then counted until the window
@@ -501,24 +600,27 @@ impl Mailer {
     // ANCHOR: deliver
     async fn deliver(&self, subject: Option<String>, text: String, unsent: &AtomicU64) {
         let not_mailed = unsent.swap(0, Ordering::Relaxed);
-        let message = self.message(subject, text, not_mailed);
-        let sent = rocket::tokio::time::timeout(self.deadline, async {
-            self.transport.send(message?).await?;
-            Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
-        })
-        .await;
-        let failure = match sent {
-            Ok(Ok(())) => return,
-            Ok(Err(error)) => error.to_string(),
-            Err(_) => format!(
-                "the mail server did not finish within {} s",
-                self.deadline.as_secs()
-            ),
-        };
-        unsent.fetch_add(not_mailed, Ordering::Relaxed);
-        // stderr, not `tracing::error!`: an error about error mail must not
-        // become another error mail.
-        eprintln!("Error mail not sent: {failure}");
+        if let Err(error) = self.send(subject, text, not_mailed).await {
+            unsent.fetch_add(not_mailed, Ordering::Relaxed);
+            // stderr, not `tracing::error!`: an error about error mail must
+            // not become another error mail.
+            let explained = trouble::explained(&error, &self.config);
+            eprintln!("Error mail not sent: {explained}");
+        }
+    }
+
+    /// One mail, given up on at the deadline.
+    async fn send(
+        &self,
+        subject: Option<String>,
+        text: String,
+        unsent: u64,
+    ) -> Result<(), SendError> {
+        let message = self.message(subject, text, unsent)?;
+        match rocket::tokio::time::timeout(self.deadline, self.transport.send(message)).await {
+            Ok(sent) => sent.map(drop).map_err(SendError::from),
+            Err(_) => Err(SendError::Deadline(self.deadline)),
+        }
     }
     // ANCHOR_END: deliver
     // ANCHOR_END: sender
@@ -582,10 +684,9 @@ pub fn fairing() -> rocket::fairing::AdHoc {
                     let (mailer, config) = mailer;
                     error_mail.start(mailer, config.queue);
                     println!(
-                        "Error mail: on, to {} via {}:{}",
+                        "Error mail: on, to {} via {}",
                         config.admins.join(", "),
-                        config.server.as_deref().unwrap_or_default(),
-                        config.port
+                        config.route()
                     );
                 })
             }))
@@ -608,6 +709,7 @@ mod tests {
             use_ssl: false,
             username: Some("microblog".to_owned()),
             password: Some("hunter2".to_owned()),
+            ca_file: None,
             admins: vec!["a@example.com".to_owned(), "b@example.com".to_owned()],
             rate_limit: 10,
             rate_window: 60,
