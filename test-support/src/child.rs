@@ -17,6 +17,57 @@ const PATIENCE: Duration = Duration::from_secs(30);
 /// The repository's Rocket.toml, so a child in a temporary directory finds it.
 pub const ROCKET_TOML: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../Rocket.toml");
 
+/// config.py's mail settings, which a learner's shell may hold. A child starts
+/// without them, and each test sets the ones it means.
+pub const MAIL_SETTINGS: [&str; 8] = [
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_CA_FILE",
+    "ADMINS",
+];
+
+/// `binary` as the tests run a step: in `dir`, with the repository's
+/// Rocket.toml, the release profile and a secret key, a database in `dir`,
+/// none of the shell's mail settings, and `env` on top.
+fn command(binary: &str, dir: &std::path::Path, env: &[(&str, &str)]) -> std::process::Command {
+    let db = dir.join("microblog.db");
+    let mut command = std::process::Command::new(binary);
+    command
+        .current_dir(dir)
+        .env("ROCKET_CONFIG", ROCKET_TOML)
+        .env("ROCKET_PROFILE", "release")
+        .env("ROCKET_SECRET_KEY", TEST_SECRET_KEY)
+        // The kernel picks the port as the app binds it. A port picked here
+        // and handed over could be taken by a parallel test in between.
+        .env("ROCKET_PORT", "0")
+        .env(
+            "ROCKET_DATABASES",
+            format!("{{microblog={{url=\"{}\"}}}}", db.display()),
+        )
+        .env("ROCKET_CLI_COLORS", "false");
+    for name in MAIL_SETTINGS {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+}
+
+/// `binary` with `args`, run to its end, as [`ChildApp`] would start it: for
+/// a command such as `--send-test-mail`.
+pub fn run_to_end(binary: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    command(binary, dir.path(), env)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
 /// The real binary of a step in its own working directory, with its own port
 /// and database. Killed when dropped.
 #[derive(Debug)]
@@ -41,30 +92,13 @@ impl ChildApp {
     /// [`ChildApp::start`] with `dir`, prepared by the test, as the working directory.
     pub fn start_in(dir: TempDir, binary: &str, env: &[(&str, &str)]) -> ChildApp {
         use std::io::BufRead;
-        use std::process::{Command, Stdio};
+        use std::process::Stdio;
 
-        let db = dir.path().join("microblog.db");
-        let mut command = Command::new(binary);
-        command
-            .current_dir(dir.path())
-            .env("ROCKET_CONFIG", ROCKET_TOML)
-            .env("ROCKET_PROFILE", "release")
-            .env("ROCKET_SECRET_KEY", TEST_SECRET_KEY)
-            // The kernel picks the port as the app binds it. A port picked here
-            // and handed over could be taken by a parallel test in between.
-            .env("ROCKET_PORT", "0")
-            .env(
-                "ROCKET_DATABASES",
-                format!("{{microblog={{url=\"{}\"}}}}", db.display()),
-            )
-            .env("ROCKET_CLI_COLORS", "false")
-            .env_remove("MAIL_SERVER")
+        let mut child = command(binary, dir.path(), env)
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let mut child = command.spawn().expect("the binary starts");
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
         let output = Arc::new(Mutex::new(String::new()));
         let streams: [Box<dyn std::io::Read + Send>; 2] = [
             Box::new(child.stdout.take().expect("stdout")),

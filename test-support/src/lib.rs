@@ -9,7 +9,9 @@ pub mod book_output;
 mod child;
 mod in_process;
 
-pub use child::{free_port, ChildApp, HttpClient, HttpReply, ROCKET_TOML};
+pub use child::{
+    free_port, run_to_end, ChildApp, HttpClient, HttpReply, MAIL_SETTINGS, ROCKET_TOML,
+};
 pub use in_process::{
     csrf_token_in, form_body, release, Browser, Reply, TestApp, PASSWORD, TEST_SECRET_KEY,
 };

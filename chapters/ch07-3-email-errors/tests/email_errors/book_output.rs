@@ -22,16 +22,20 @@ const BOOK_PORT: u16 = 8025;
 const FIXED_DATE: &str = "Date: Fri, 27 Nov 2026 01:02:03 +0000";
 
 /// The `mail-sink` binary, its stdout collected. Killed when dropped.
-struct Sink {
+pub(super) struct Sink {
     child: Child,
     printed: Arc<Mutex<String>>,
+    /// The port the OS gave it, as its first line says.
+    pub(super) port: u16,
 }
 
 impl Sink {
-    /// Starts the sink on a port the OS picks, and waits for its first line.
-    fn start() -> (Sink, u16) {
+    /// Starts the sink on a port the OS picks, with `options` (`--tls`,
+    /// `--auth USER:PASSWORD`), and waits for its first line.
+    pub(super) fn start(options: &[&str]) -> Sink {
         let mut child = Command::new(SINK)
-            .args(["--port", "0"])
+            .args(["--host", "127.0.0.1", "--port", "0"])
+            .args(options)
             .stdout(Stdio::piped())
             .spawn()
             .expect("mail-sink starts");
@@ -48,23 +52,27 @@ impl Sink {
                 collected.push('\n');
             }
         });
-        let sink = Sink { child, printed };
-        sink.wait_for("listening on 127.0.0.1:");
-        let printed = sink.printed();
-        let port = printed
+        let mut sink = Sink {
+            child,
+            printed,
+            port: 0,
+        };
+        // "mail-sink: listening on 127.0.0.1:41234 (plain text); Ctrl-C to stop"
+        sink.wait_for("; Ctrl-C to stop");
+        sink.port = sink
+            .printed()
             .split_once("listening on 127.0.0.1:")
-            .and_then(|(_, rest)| rest.split(';').next())
-            .and_then(|port| port.parse().ok())
+            .and_then(|(_, rest)| rest.split(' ').next()?.parse().ok())
             .expect("the port in the first line");
-        (sink, port)
+        sink
     }
 
-    fn printed(&self) -> String {
+    pub(super) fn printed(&self) -> String {
         self.printed.lock().expect("lock").clone()
     }
 
     /// Polls (bounded) until the sink has printed `text`.
-    fn wait_for(&self, text: &str) {
+    pub(super) fn wait_for(&self, text: &str) {
         let deadline = Instant::now() + WAIT;
         while !self.printed().contains(text) {
             assert!(
@@ -88,7 +96,8 @@ impl Drop for Sink {
 /// with `MAIL_SERVER=localhost` in another, and another user's name taken.
 #[test]
 fn what_the_sink_prints_for_a_failed_rename() {
-    let (sink, port) = Sink::start();
+    let sink = Sink::start(&[]);
+    let port = sink.port;
     let port_text = port.to_string();
     let mut app = ChildApp::start(
         APP,
@@ -122,10 +131,13 @@ fn what_the_sink_prints_for_a_failed_rename() {
 /// library frames the backtrace leaves out. The rest is kept byte for byte,
 /// quoted-printable line breaks and line numbers included.
 fn normalized(printed: &str, port: u16) -> String {
-    let mut text = printed.replace("\r\n", "\n").replace(
-        &format!("127.0.0.1:{port};"),
-        &format!("127.0.0.1:{BOOK_PORT};"),
-    );
+    let mut text = printed
+        .replace("\r\n", "\n")
+        .replace(&format!(":{port} "), &format!(":{BOOK_PORT} "))
+        .replace(
+            &format!("MAIL_PORT={port}"),
+            &format!("MAIL_PORT={BOOK_PORT}"),
+        );
     for reference in references_in(&text.replace("=\n", "")) {
         // Quoted-printable may have broken the line inside it (`=` at the end).
         for at in 0..reference.len() {
@@ -152,9 +164,9 @@ fn normalized(printed: &str, port: u16) -> String {
 
 #[test]
 fn normalizing_fixes_the_port_date_reference_and_frame_count() {
-    let printed = "mail-sink: listening on 127.0.0.1:41234; Ctrl-C to stop\nSubject: Microblog Failure E-80ebe612\r\nDate: Wed, 25 Nov 2026 14:47:03 +0000\r\n\r\nException on /x [GET]: boom reference=3DE-80e=\r\nbe612\r\n  (80 more frames in std, tokio and Rocket)\n";
+    let printed = "mail-sink: listening on 127.0.0.1:41234 (plain text); Ctrl-C to stop\nmail-sink: the app's settings for it: MAIL_SERVER=localhost MAIL_PORT=41234\nSubject: Microblog Failure E-80ebe612\r\nDate: Wed, 25 Nov 2026 14:47:03 +0000\r\n\r\nException on /x [GET]: boom reference=3DE-80e=\r\nbe612\r\n  (80 more frames in std, tokio and Rocket)\n";
     assert_eq!(
         normalized(printed, 41234),
-        "mail-sink: listening on 127.0.0.1:8025; Ctrl-C to stop\nSubject: Microblog Failure E-3f9a21c0\nDate: Fri, 27 Nov 2026 01:02:03 +0000\n\nException on /x [GET]: boom reference=3DE-3f9=\na21c0\n  (N more frames in std, tokio and Rocket)"
+        "mail-sink: listening on 127.0.0.1:8025 (plain text); Ctrl-C to stop\nmail-sink: the app's settings for it: MAIL_SERVER=localhost MAIL_PORT=8025\nSubject: Microblog Failure E-3f9a21c0\nDate: Fri, 27 Nov 2026 01:02:03 +0000\n\nException on /x [GET]: boom reference=3DE-3f9=\na21c0\n  (N more frames in std, tokio and Rocket)"
     );
 }
