@@ -249,7 +249,7 @@ pub enum TestMailError {
     Config(#[from] ConfigError),
     #[error("MAIL_SERVER is not set, so there is nowhere to send mail: set it, and MAIL_PORT, in the environment or under [default.mail] in Rocket.toml")]
     NoServer,
-    #[error("the test mail was not sent: {0}")]
+    #[error("Test mail not sent: {0}")]
     NotSent(String),
 }
 

@@ -1,7 +1,8 @@
-//! The book's sample of what `cargo run --bin mail-sink` prints for one error
-//! mail (docs/src/output/mail-sink.snap): the real sink binary and the real app
-//! binary, over SMTP on loopback, checked on every `cargo test`. To accept a
-//! change on purpose, and update the book with it:
+//! The book's samples of what `cargo run --bin mail-sink` prints for one error
+//! mail (docs/src/output/mail-sink.snap), and of a test mail through a sink
+//! that plays a provider (docs/src/output/send-test-mail.snap): the real sink
+//! binary and the real app binary, over SMTP on loopback, checked on every
+//! `cargo test`. To accept a change on purpose, and update the book with it:
 //! `INSTA_UPDATE=always cargo test -p ch07-3-email-errors book_output`.
 
 use std::io::BufRead;
@@ -10,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use test_support::book_output::{fixed_frame_count, references_in, FIXED_REFERENCE};
-use test_support::ChildApp;
+use test_support::{run_to_end, ChildApp};
 
 const APP: &str = env!("CARGO_BIN_EXE_ch07-3-email-errors");
 const SINK: &str = env!("CARGO_BIN_EXE_mail-sink");
@@ -123,6 +124,58 @@ fn what_the_sink_prints_for_a_failed_rename() {
         omit_expression => true,
     }, {
         insta::assert_snapshot!("mail-sink", normalized(&printed, port));
+    });
+}
+
+/// The book's "Try it like a provider": the sink with STARTTLS and a login,
+/// a test mail with the settings it prints, then the same with the account's
+/// own password, as a transcript.
+#[test]
+fn what_a_test_mail_through_a_provider_like_sink_prints() {
+    let sink = Sink::start(&["--tls", "--auth", "microblog:app-password"]);
+    let intro = "mail-sink: the app's settings for it: ";
+    sink.wait_for(intro);
+    let started = sink.printed();
+    let settings: Vec<(&str, &str)> = started
+        .lines()
+        .find_map(|line| line.strip_prefix(intro))
+        .unwrap_or_default()
+        .split(' ')
+        .filter_map(|setting| setting.split_once('='))
+        .collect();
+    let wrong_password: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|&(name, value)| match name {
+            "MAIL_PASSWORD" => (name, "my-account-password"),
+            _ => (name, value),
+        })
+        .collect();
+    let mut transcript =
+        format!("$ cargo run --bin mail-sink -- --tls --auth microblog:app-password\n{started}");
+    for (run, env) in [
+        ("those settings", settings),
+        ("MAIL_PASSWORD=my-account-password", wrong_password),
+    ] {
+        let output = run_to_end(APP, &["--send-test-mail"], &env);
+        transcript.push_str(&format!(
+            "$ ({run}) cargo run -p ch07-3-email-errors -- --send-test-mail\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        ));
+    }
+    sink.wait_for("Subject: Microblog test mail");
+
+    let certificate = std::env::temp_dir().join(format!("mail-sink-{}.pem", sink.port));
+    let transcript = normalized(&transcript, sink.port).replace(
+        &certificate.display().to_string(),
+        &format!("/tmp/mail-sink-{BOOK_PORT}.pem"),
+    );
+    insta::with_settings!({
+        snapshot_path => "../../../../docs/src/output",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("send-test-mail", transcript);
     });
 }
 

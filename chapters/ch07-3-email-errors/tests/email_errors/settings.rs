@@ -9,7 +9,6 @@ use ch07_3_email_errors::sink::{MailSink, Security, SinkOptions};
 use tempfile::TempDir;
 use test_support::run_to_end;
 
-use super::book_output::Sink;
 use super::{decoded, fail, signed_in_john, start, BINARY, WAIT};
 
 const USER: &str = "microblog";
@@ -229,29 +228,4 @@ fn the_test_mail_command_without_a_mail_server_says_what_to_set() {
 
     let said = refusal(&output);
     assert!(said.contains("MAIL_SERVER is not set"), "{said}");
-}
-
-/// The learner's way: `mail-sink --tls --auth …` prints the app's settings
-/// for it, and `--send-test-mail` with exactly those gets a mail through.
-#[test]
-fn the_settings_mail_sink_prints_for_itself_send_a_test_mail() {
-    let sink = Sink::start(&["--tls", "--auth", "microblog:app-password"]);
-    let intro = "mail-sink: the app's settings for it: ";
-    sink.wait_for(intro);
-    let printed = sink.printed();
-    let settings: Vec<(&str, &str)> = printed
-        .lines()
-        .find_map(|line| line.strip_prefix(intro))
-        .unwrap_or_default()
-        .split(' ')
-        .filter_map(|setting| setting.split_once('='))
-        .collect();
-    assert!(settings.contains(&("MAIL_USE_TLS", "1")), "{settings:?}");
-
-    let mut env = vec![("ADMINS", "admin@example.com")];
-    env.extend(settings);
-    let output = run_to_end(BINARY, &["--send-test-mail"], &env);
-
-    assert!(output.status.success(), "{output:?}");
-    sink.wait_for("Subject: Microblog test mail");
 }
