@@ -53,6 +53,7 @@ fn explanation(error: &SendError, config: &MailConfig, server: &str) -> Option<S
     if smtp.is_timeout() {
         return Some(no_answer(config, server));
     }
+    // ANCHOR: codes
     if let Some(code) = smtp.status() {
         return match u16::from(code) {
             535 | 534 => Some(format!(
@@ -77,6 +78,7 @@ fn explanation(error: &SendError, config: &MailConfig, server: &str) -> Option<S
             _ => None,
         };
     }
+    // ANCHOR_END: codes
     for cause in causes(smtp) {
         if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
             return Some(tls_failure(tls, config, server));
