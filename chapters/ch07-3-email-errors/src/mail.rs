@@ -751,6 +751,38 @@ mod tests {
     }
 
     #[test]
+    fn the_route_names_the_server_the_kind_of_tls_and_the_login() {
+        let mut settings = config();
+        assert_eq!(
+            settings.route(),
+            "mail.example.com:587, logged in as microblog"
+        );
+        settings.use_tls = true;
+        assert_eq!(
+            settings.route(),
+            "mail.example.com:587 with STARTTLS, logged in as microblog"
+        );
+        settings.use_ssl = true;
+        settings.port = 465;
+        settings.username = None;
+        assert_eq!(settings.route(), "mail.example.com:465 over TLS");
+    }
+
+    #[test]
+    fn a_ca_file_without_a_certificate_stops_the_start_with_its_path() {
+        let file = tempfile::NamedTempFile::new().expect("a file");
+        std::fs::write(file.path(), "not a certificate").expect("written");
+        let mut settings = config();
+        settings.use_tls = true;
+        settings.ca_file = Some(file.path().to_owned());
+
+        let error = settings.mailer().err().expect("an error");
+
+        assert!(matches!(error, ConfigError::CaFile { .. }), "{error}");
+        assert!(error.to_string().contains("no PEM certificate in it"));
+    }
+
+    #[test]
     fn the_password_never_appears_in_debug_output() {
         let printed = format!("{:?}", config());
         assert!(!printed.contains("hunter2"), "{printed}");
