@@ -49,7 +49,8 @@ fn command(binary: &str, dir: &std::path::Path, env: &[(&str, &str)]) -> std::pr
             format!("{{microblog={{url=\"{}\"}}}}", db.display()),
         )
         .env("ROCKET_CLI_COLORS", "false");
-    for name in MAIL_SETTINGS {
+    // And Rocket's own way to set the `[mail]` table.
+    for name in MAIL_SETTINGS.into_iter().chain(["ROCKET_MAIL"]) {
         command.env_remove(name);
     }
     for (name, value) in env {

@@ -107,13 +107,32 @@ pub enum ConfigError {
     Port(String),
     #[error("{0:?} is not an email address (check ADMINS and MAIL_SERVER)")]
     Address(String),
-    #[error("MAIL_CA_FILE {path:?} holds no certificate this app can use: {problem}")]
-    CaFile { path: PathBuf, problem: String },
+    #[error("MAIL_CA_FILE {path:?}: {problem}")]
+    CaFile {
+        path: PathBuf,
+        #[source]
+        problem: CaFileError,
+    },
     #[error("cannot set up the SMTP connection to {server}: {source}")]
     Transport {
         server: String,
         source: lettre::transport::smtp::Error,
     },
+}
+
+/// What is wrong with the file `MAIL_CA_FILE` names.
+#[derive(Debug, thiserror::Error)]
+pub enum CaFileError {
+    #[error("it cannot be read: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("it is not PEM: {0}")]
+    Pem(#[from] rustls::pki_types::pem::Error),
+    #[error("it holds no PEM certificate")]
+    NoCertificate,
+    #[error("a certificate in it was refused: {0}")]
+    Refused(#[source] lettre::transport::smtp::Error),
+    #[error("it is set, but neither MAIL_USE_TLS nor MAIL_USE_SSL is, so nothing would use it")]
+    WithoutTls,
 }
 
 impl MailConfig {
@@ -136,7 +155,8 @@ impl MailConfig {
         config.use_ssl |= std::env::var_os("MAIL_USE_SSL").is_some();
         config.username = var("MAIL_USERNAME").or(config.username);
         config.password = var("MAIL_PASSWORD").or(config.password);
-        config.ca_file = var("MAIL_CA_FILE").map(PathBuf::from).or(config.ca_file);
+        let ca_file = var("MAIL_CA_FILE").filter(|path| !path.is_empty());
+        config.ca_file = ca_file.map(PathBuf::from).or(config.ca_file);
         if let Some(admins) = var("ADMINS") {
             config.admins = admins
                 .split(',')
@@ -165,7 +185,10 @@ impl MailConfig {
         // STARTTLS, and no mail unless the upgrade succeeds. Neither: plain
         // text, which is what lettre's "dangerous" builder starts with.
         let tls = match (self.use_ssl, self.use_tls) {
-            (false, false) => Tls::None,
+            (false, false) => match &self.ca_file {
+                Some(path) => return Err(ca_file_error(path, CaFileError::WithoutTls)),
+                None => Tls::None,
+            },
             (true, _) => Tls::Wrapper(self.tls_parameters(&server)?),
             (false, true) => Tls::Required(self.tls_parameters(&server)?),
         };
@@ -198,20 +221,17 @@ impl MailConfig {
         use rustls::pki_types::{pem::PemObject, CertificateDer};
         let mut parameters = TlsParameters::builder(server.to_owned());
         if let Some(path) = &self.ca_file {
-            let problem = |problem: String| ConfigError::CaFile {
-                path: path.clone(),
-                problem,
-            };
-            let pem = std::fs::read(path).map_err(|error| problem(error.to_string()))?;
+            let problem = |problem| ca_file_error(path, problem);
+            let pem = std::fs::read(path).map_err(|error| problem(error.into()))?;
             let certificates = CertificateDer::pem_slice_iter(&pem)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|error| problem(error.to_string()))?;
+                .map_err(|error| problem(error.into()))?;
             if certificates.is_empty() {
-                return Err(problem("no PEM certificate in it".to_owned()));
+                return Err(problem(CaFileError::NoCertificate));
             }
             for certificate in certificates {
                 let certificate = Certificate::from_der(certificate.to_vec())
-                    .map_err(|error| problem(error.to_string()))?;
+                    .map_err(|error| problem(CaFileError::Refused(error)))?;
                 parameters = parameters.add_root_certificate(certificate);
             }
         }
@@ -249,8 +269,13 @@ pub enum TestMailError {
     Config(#[from] ConfigError),
     #[error("MAIL_SERVER is not set, so there is nowhere to send mail: set it, and MAIL_PORT, in the environment or under [default.mail] in Rocket.toml")]
     NoServer,
-    #[error("Test mail not sent: {0}")]
-    NotSent(String),
+    /// The explanation is [`trouble::explained`]'s, which needs the settings.
+    #[error("Test mail not sent: {explanation}")]
+    NotSent {
+        explanation: String,
+        #[source]
+        error: SendError,
+    },
 }
 
 /// `--send-test-mail`: one mail to `ADMINS` now, with the settings the app
@@ -259,20 +284,35 @@ pub async fn send_test_mail(figment: &Figment) -> Result<String, TestMailError> 
     let config = MailConfig::from_figment(figment)?;
     let mailer = config.mailer()?.ok_or(TestMailError::NoServer)?;
     let body = format!(
-        "This is a test mail from the microblog, sent through {}. Errors will be mailed the same way.",
+        "This is a test mail from the microblog, sent through {}. Outside the debug profile, errors are mailed the same way.",
         config.route()
     );
     let subject = "Microblog test mail".to_owned();
-    match mailer.send(Some(subject), body, 0).await {
-        Ok(()) => Ok(format!(
-            "A test mail went to {} through {}.",
-            config.admins.join(", "),
-            config.route()
-        )),
-        Err(error) => Err(TestMailError::NotSent(trouble::explained(&error, &config))),
+    if let Err(error) = mailer.send(Some(subject), body, 0).await {
+        let explanation = trouble::explained(&error, &config);
+        return Err(TestMailError::NotSent { explanation, error });
     }
+    let mut sent = format!(
+        "A test mail went to {} through {}.",
+        config.admins.join(", "),
+        config.route()
+    );
+    // Flask's `if not app.debug`: these settings are right, but unused here.
+    if figment.profile() == rocket::Config::DEBUG_PROFILE {
+        sent.push_str(
+            " The debug profile mails no errors: run with ROCKET_PROFILE=release for that.",
+        );
+    }
+    Ok(sent)
 }
 // ANCHOR_END: send_test_mail
+
+fn ca_file_error(path: &std::path::Path, problem: CaFileError) -> ConfigError {
+    ConfigError::CaFile {
+        path: path.to_owned(),
+        problem,
+    }
+}
 
 fn mailbox(address: &str) -> Result<Mailbox, ConfigError> {
     address
@@ -779,7 +819,7 @@ mod tests {
         let error = settings.mailer().err().expect("an error");
 
         assert!(matches!(error, ConfigError::CaFile { .. }), "{error}");
-        assert!(error.to_string().contains("no PEM certificate in it"));
+        assert!(error.to_string().contains("it holds no PEM certificate"));
     }
 
     #[test]

@@ -62,6 +62,22 @@ pub struct SinkOptions {
     /// must log in (over TLS) before it may send: 530 until it does, 535 for
     /// a wrong password, as a provider answers.
     pub login: Option<(String, String)>,
+    /// A name for the certificate besides `localhost`, `127.0.0.1` and `::1`:
+    /// the host the clients are told to use.
+    pub host_name: Option<String>,
+}
+
+/// Why a sink did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("cannot listen: {0}")]
+    Listen(#[from] io::Error),
+    #[error("cannot make its certificate: {0}")]
+    Certificate(#[from] rcgen::Error),
+    #[error("cannot set up TLS: {0}")]
+    Tls(#[from] rustls::Error),
+    #[error("a login needs TLS (--tls or --ssl): like a provider, mail-sink takes a login only over TLS")]
+    LoginWithoutTls,
 }
 
 /// A running sink. Messages arrive on `mails`.
@@ -78,7 +94,7 @@ impl MailSink {
     /// DebuggingServer: plain text, no login. Listens on `addr` (port 0 for
     /// any free port) and serves on threads of its own for the rest of the
     /// process.
-    pub fn start(addr: impl std::net::ToSocketAddrs) -> io::Result<MailSink> {
+    pub fn start(addr: impl std::net::ToSocketAddrs) -> Result<MailSink, SinkError> {
         MailSink::start_with(addr, SinkOptions::default())
     }
 
@@ -86,7 +102,10 @@ impl MailSink {
     pub fn start_with(
         addr: impl std::net::ToSocketAddrs,
         options: SinkOptions,
-    ) -> io::Result<MailSink> {
+    ) -> Result<MailSink, SinkError> {
+        if options.login.is_some() && options.security == Security::None {
+            return Err(SinkError::LoginWithoutTls);
+        }
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let (sender, mails) = mpsc::channel();
@@ -94,7 +113,7 @@ impl MailSink {
         let (tls, certificate_pem) = match options.security {
             Security::None => (None, None),
             Security::StartTls | Security::Implicit => {
-                let (config, pem) = self_signed_tls().map_err(io::Error::other)?;
+                let (config, pem) = self_signed_tls(options.host_name.as_deref())?;
                 (Some(config), Some(pem))
             }
         };
@@ -133,9 +152,11 @@ impl MailSink {
 
 /// A certificate for this machine, signed by itself, and the server side of
 /// TLS that presents it.
-fn self_signed_tls() -> Result<(Arc<ServerConfig>, String), Box<dyn std::error::Error + Send + Sync>>
-{
-    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+fn self_signed_tls(host_name: Option<&str>) -> Result<(Arc<ServerConfig>, String), SinkError> {
+    let mut names: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(str::to_owned).into();
+    if let Some(host_name) = host_name.filter(|name| !names.iter().any(|known| known == name)) {
+        names.push(host_name.to_owned());
+    }
     let made = rcgen::generate_simple_self_signed(names)?;
     let key = PrivatePkcs8KeyDer::from(made.signing_key.serialize_der());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -214,9 +235,11 @@ impl Server {
                 return Ok(Next::Done);
             }
             let mut response = session.process(&line);
-            logged_in |= response.code == response::AUTH_OK.code;
             // mailin answers mail sent before the login with 503 (bad
-            // sequence of commands); providers answer 530, and so do we.
+            // sequence of commands); providers answer 530, and so do we. The
+            // session does not tell whether it is logged in, so that is
+            // followed here, from its replies: 235 is a successful login.
+            logged_in |= response.code == response::AUTH_OK.code;
             if self.login.is_some() && !logged_in && response.code == 503 {
                 response = response::AUTHENTICATION_REQUIRED;
             }

@@ -12,10 +12,14 @@
 
 use std::process::ExitCode;
 
-use ch07_3_email_errors::sink::{MailSink, Security, SinkOptions};
+use ch07_3_email_errors::sink::{MailSink, Security, SinkError, SinkOptions};
 
 const USAGE: &str =
     "usage: mail-sink [--host HOST] [--port PORT] [--tls | --ssl] [--auth USER:PASSWORD]";
+
+/// Where a sink with TLS writes its certificate, in the directory it runs in,
+/// replacing the last one (it makes a new one at each start).
+const CERTIFICATE_FILE: &str = "mail-sink-certificate.pem";
 
 fn main() -> ExitCode {
     let mut host = String::from("127.0.0.1");
@@ -24,6 +28,9 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--tls" | "--ssl" if options.security != Security::None => {
+                return usage("--tls and --ssl are two ways to start TLS: choose one");
+            }
             "--tls" => options.security = Security::StartTls,
             "--ssl" => options.security = Security::Implicit,
             "--host" | "--port" | "--auth" => {
@@ -49,15 +56,24 @@ fn main() -> ExitCode {
             _ => return usage(&format!("unexpected argument {arg:?}")),
         }
     }
+    // What the app should connect to: the host, or the tutorial's
+    // `localhost` for this machine's own address and for "every address"
+    // (0.0.0.0 or ::), which no client can connect to by that name.
+    let this_machine = host
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified());
+    let server = if this_machine { "localhost" } else { &host };
+    options.host_name = Some(server.to_owned());
     let sink = match MailSink::start_with((host.as_str(), port), options.clone()) {
         Ok(sink) => sink,
+        Err(SinkError::LoginWithoutTls) => return usage(&SinkError::LoginWithoutTls.to_string()),
         Err(error) => {
-            eprintln!("mail-sink: cannot listen on {host}:{port}: {error}");
+            eprintln!("mail-sink: on {host}:{port}: {error}");
             return ExitCode::FAILURE;
         }
     };
     let mut settings = vec![
-        "MAIL_SERVER=localhost".to_owned(),
+        format!("MAIL_SERVER={server}"),
         format!("MAIL_PORT={}", sink.addr.port()),
     ];
     let mode = match options.security {
@@ -80,16 +96,18 @@ fn main() -> ExitCode {
         None => String::new(),
     };
     if let Some(pem) = &sink.certificate_pem {
-        // A fresh certificate each start, where the app can read it.
-        let path = std::env::temp_dir().join(format!("mail-sink-{}.pem", sink.addr.port()));
-        if let Err(error) = std::fs::write(&path, pem) {
-            eprintln!(
-                "mail-sink: cannot write its certificate to {}: {error}",
-                path.display()
-            );
-            return ExitCode::FAILURE;
+        let written = std::fs::write(CERTIFICATE_FILE, pem)
+            .and_then(|()| std::path::absolute(CERTIFICATE_FILE));
+        match written {
+            Ok(path) if path.display().to_string().contains(' ') => {
+                settings.push(format!("MAIL_CA_FILE=\"{}\"", path.display()));
+            }
+            Ok(path) => settings.push(format!("MAIL_CA_FILE={}", path.display())),
+            Err(error) => {
+                eprintln!("mail-sink: cannot write its certificate to {CERTIFICATE_FILE}: {error}");
+                return ExitCode::FAILURE;
+            }
         }
-        settings.push(format!("MAIL_CA_FILE={}", path.display()));
     }
     println!(
         "mail-sink: listening on {} ({mode}{login}); Ctrl-C to stop",

@@ -24,8 +24,11 @@ pub enum SendError {
     Deadline(Duration),
 }
 
-/// The gmail help page for app passwords (other providers have the same idea).
+/// Google's help page for app passwords (other providers have the same idea).
 const APP_PASSWORDS: &str = "https://support.google.com/accounts/answer/185833";
+
+/// The two ways to encrypt, with the ports that providers use them on.
+const EITHER_TLS: &str = "MAIL_USE_TLS (port 587) or MAIL_USE_SSL (port 465)";
 
 /// `error`, explained for someone who set `config`: one line, what happened
 /// first, then what to change, then the error as it was reported.
@@ -57,23 +60,23 @@ fn explanation(error: &SendError, config: &MailConfig, server: &str) -> Option<S
     if let Some(code) = smtp.status() {
         return match u16::from(code) {
             535 | 534 => Some(format!(
-                "{server} refused the login: MAIL_USERNAME or MAIL_PASSWORD is wrong. \
-                 Gmail, and other providers where two-step verification is on, want an \
-                 app password here, not the account's own password ({APP_PASSWORDS})"
+                "{server} refused the login (its own words are at the end, in brackets): check \
+                 MAIL_USERNAME and MAIL_PASSWORD. Gmail, and other providers where \
+                 two-step verification is on, want an app password here, not the \
+                 account's own password ({APP_PASSWORDS}); some providers must also \
+                 have SMTP login turned on for the account"
+            )),
+            530 if !logs_in && !encrypted => Some(format!(
+                "{server} wants a login before it takes mail: set MAIL_USERNAME and \
+                 MAIL_PASSWORD, and {EITHER_TLS}, because servers take a login only \
+                 over TLS"
             )),
             530 if !logs_in => Some(format!(
                 "{server} wants a login before it takes mail: set MAIL_USERNAME and \
-                 MAIL_PASSWORD{}",
-                if encrypted {
-                    ""
-                } else {
-                    ", and MAIL_USE_TLS (port 587) or MAIL_USE_SSL (port 465): servers \
-                     take a login only over TLS"
-                }
+                 MAIL_PASSWORD"
             )),
             530 if !encrypted => Some(format!(
-                "{server} wants TLS before anything else: set MAIL_USE_TLS (port 587) or \
-                 MAIL_USE_SSL (port 465)"
+                "{server} wants TLS before anything else: set {EITHER_TLS}"
             )),
             _ => None,
         };
@@ -83,76 +86,65 @@ fn explanation(error: &SendError, config: &MailConfig, server: &str) -> Option<S
         if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
             return Some(tls_failure(tls, config, server));
         }
-        if let Some(io) = cause.downcast_ref::<io::Error>() {
-            match io.kind() {
-                io::ErrorKind::ConnectionRefused => {
-                    return Some(format!(
-                        "nothing is listening at {server}: is the mail server running, and \
-                         are MAIL_SERVER and MAIL_PORT right?"
-                    ))
-                }
-                io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset if config.use_ssl => {
-                    return Some(not_tls_from_the_start(server))
-                }
-                _ => {}
-            }
+        let refused = cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::ConnectionRefused);
+        if refused {
+            return Some(format!(
+                "nothing is listening at {server}: is the mail server running, and are \
+                 MAIL_SERVER and MAIL_PORT right?"
+            ));
         }
     }
     if smtp.is_client() {
-        // lettre reports these two only as the text of a client error.
+        // lettre names these two failures only in the text of a client error;
+        // the tests pin that text.
         let text = smtp.to_string();
         if text.contains("STARTTLS is not supported") {
             return Some(format!(
-                "{server} does not offer STARTTLS, which MAIL_USE_TLS asks for. On port \
-                 465 the server wants TLS from the first byte: set MAIL_USE_SSL instead. \
-                 A local debugging server speaks plain text: unset MAIL_USE_TLS"
+                "{server} does not offer STARTTLS, which MAIL_USE_TLS asks for: providers \
+                 offer it on port 587. A local debugging server speaks plain text: unset \
+                 MAIL_USE_TLS"
             ));
         }
         if text.contains("No compatible authentication mechanism") {
             let fix = if encrypted {
-                "this server takes mail without one: unset MAIL_USERNAME and MAIL_PASSWORD"
+                "if it takes mail without a login, unset MAIL_USERNAME and MAIL_PASSWORD".to_owned()
             } else {
-                "servers offer a login only over TLS: set MAIL_USE_TLS (port 587) or \
-                 MAIL_USE_SSL (port 465)"
+                format!("servers offer a login only over TLS: set {EITHER_TLS}")
             };
             return Some(format!(
-                "{server} offers no way to log in on this connection, and MAIL_USERNAME \
-                 is set; {fix}"
+                "{server} offers no login this app can use (PLAIN or LOGIN) on this \
+                 connection, and MAIL_USERNAME or MAIL_PASSWORD is set; {fix}"
             ));
         }
     }
     None
 }
 
-/// The server stayed silent. A server that expects TLS from the first byte
-/// waits for the client's handshake, while a plain-text client waits for the
-/// server's greeting, and neither says a word.
+/// No answer in time. Either nothing gets through (a wrong address, or a
+/// network that blocks the port, as many do for 25), or the server wants TLS
+/// from the first byte and waits for the client's handshake while a plain-text
+/// client waits for its greeting, and neither says a word.
 fn no_answer(config: &MailConfig, server: &str) -> String {
     let silent = format!(
-        "{server} accepted the connection but did not answer within {} s",
+        "{server} did not answer within {} s. Is MAIL_SERVER right, and does your \
+         network let the port through? Many block port 25",
         config.timeout
     );
     if config.use_ssl {
-        format!("{silent}: is the server overloaded, or MAIL_PORT wrong?")
+        format!("{silent}.")
     } else {
+        let instead = if config.use_tls {
+            " instead of MAIL_USE_TLS"
+        } else {
+            ""
+        };
         format!(
-            "{silent}. A server that wants TLS from the first byte (port 465) waits like \
-             that for a client that does not start it: set MAIL_USE_SSL{}",
-            if config.use_tls {
-                " instead of MAIL_USE_TLS"
-            } else {
-                ""
-            }
+            "{silent}. A server that wants TLS from the first byte (port 465) also stays \
+             silent for a client that does not start it: for that, set MAIL_USE_SSL{instead}"
         )
     }
-}
-
-fn not_tls_from_the_start(server: &str) -> String {
-    format!(
-        "{server} did not answer in TLS, which MAIL_USE_SSL starts with. A server on port \
-         587 or 25 starts in plain text: set MAIL_USE_TLS instead of MAIL_USE_SSL (or \
-         neither, for a local debugging server)"
-    )
 }
 
 fn tls_failure(error: &rustls::Error, config: &MailConfig, server: &str) -> String {
@@ -170,11 +162,22 @@ fn tls_failure(error: &rustls::Error, config: &MailConfig, server: &str) -> Stri
         rustls::Error::InvalidCertificate(problem) => {
             format!("{server}'s certificate was refused ({problem:?})")
         }
-        _ if config.use_ssl => not_tls_from_the_start(server),
+        // What a plain-text greeting ("220 ...") looks like to TLS.
+        rustls::Error::InvalidMessage(_) if config.use_ssl => {
+            let fix = if config.use_tls {
+                "unset MAIL_USE_SSL, which wins over MAIL_USE_TLS"
+            } else {
+                "set MAIL_USE_TLS instead of MAIL_USE_SSL (or neither, for a local \
+                 debugging server)"
+            };
+            format!(
+                "{server} did not answer in TLS, which MAIL_USE_SSL starts with. A server \
+                 on port 587 or 25 starts in plain text: {fix}"
+            )
+        }
         other => format!("the TLS handshake with {server} failed ({other})"),
     }
 }
-
 /// `error` and what caused it, in turn. An `io::Error` keeps its cause in
 /// `get_ref`, not in `source`.
 fn causes<'a>(error: &'a (dyn Error + 'static)) -> impl Iterator<Item = &'a (dyn Error + 'static)> {

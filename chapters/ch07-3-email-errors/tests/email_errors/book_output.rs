@@ -19,6 +19,8 @@ const WAIT: Duration = Duration::from_secs(30);
 
 /// The port the book runs the sink on (its default).
 const BOOK_PORT: u16 = 8025;
+/// Where the book's sink writes its certificate.
+const BOOK_CERTIFICATE: &str = "/home/you/microblog-rs/mail-sink-certificate.pem";
 /// A `Date:` header, as the book shows it.
 const FIXED_DATE: &str = "Date: Fri, 27 Nov 2026 01:02:03 +0000";
 
@@ -28,13 +30,17 @@ pub(super) struct Sink {
     printed: Arc<Mutex<String>>,
     /// The port the OS gave it, as its first line says.
     pub(super) port: u16,
+    /// Where it runs, and writes its certificate.
+    dir: tempfile::TempDir,
 }
 
 impl Sink {
     /// Starts the sink on a port the OS picks, with `options` (`--tls`,
     /// `--auth USER:PASSWORD`), and waits for its first line.
     pub(super) fn start(options: &[&str]) -> Sink {
+        let dir = tempfile::tempdir().expect("a directory");
         let mut child = Command::new(SINK)
+            .current_dir(dir.path())
             .args(["--host", "127.0.0.1", "--port", "0"])
             .args(options)
             .stdout(Stdio::piped())
@@ -57,6 +63,7 @@ impl Sink {
             child,
             printed,
             port: 0,
+            dir,
         };
         // "mail-sink: listening on 127.0.0.1:41234 (plain text); Ctrl-C to stop"
         sink.wait_for("; Ctrl-C to stop");
@@ -136,40 +143,31 @@ fn what_a_test_mail_through_a_provider_like_sink_prints() {
     let intro = "mail-sink: the app's settings for it: ";
     sink.wait_for(intro);
     let started = sink.printed();
-    let settings: Vec<(&str, &str)> = started
+    let right = started
         .lines()
         .find_map(|line| line.strip_prefix(intro))
-        .unwrap_or_default()
-        .split(' ')
-        .filter_map(|setting| setting.split_once('='))
-        .collect();
-    let wrong_password: Vec<(&str, &str)> = settings
-        .iter()
-        .map(|&(name, value)| match name {
-            "MAIL_PASSWORD" => (name, "my-account-password"),
-            _ => (name, value),
-        })
-        .collect();
+        .unwrap_or_default();
+    let wrong = right.replace(
+        "MAIL_PASSWORD=app-password",
+        "MAIL_PASSWORD=my-account-password",
+    );
     let mut transcript =
         format!("$ cargo run --bin mail-sink -- --tls --auth microblog:app-password\n{started}");
-    for (run, env) in [
-        ("those settings", settings),
-        ("MAIL_PASSWORD=my-account-password", wrong_password),
-    ] {
-        let output = run_to_end(APP, &["--send-test-mail"], &env);
+    for settings in [right, &wrong] {
+        let output = run_to_end(APP, &["--send-test-mail"], &settings_in(settings));
         transcript.push_str(&format!(
-            "$ ({run}) cargo run -p ch07-3-email-errors -- --send-test-mail\n{}{}",
+            "$ {settings} cargo run -p ch07-3-email-errors -- --send-test-mail\n{}{}",
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr),
         ));
     }
     sink.wait_for("Subject: Microblog test mail");
 
-    let certificate = std::env::temp_dir().join(format!("mail-sink-{}.pem", sink.port));
-    let transcript = normalized(&transcript, sink.port).replace(
-        &certificate.display().to_string(),
-        &format!("/tmp/mail-sink-{BOOK_PORT}.pem"),
-    );
+    let certificate = std::path::absolute(sink.dir.path().join("mail-sink-certificate.pem"))
+        .expect("an absolute path");
+    let transcript = normalized(&transcript, sink.port)
+        .replace(&format!("\"{}\"", certificate.display()), BOOK_CERTIFICATE)
+        .replace(&certificate.display().to_string(), BOOK_CERTIFICATE);
     insta::with_settings!({
         snapshot_path => "../../../../docs/src/output",
         prepend_module_to_snapshot => false,
@@ -177,6 +175,19 @@ fn what_a_test_mail_through_a_provider_like_sink_prints() {
     }, {
         insta::assert_snapshot!("send-test-mail", transcript);
     });
+}
+
+/// `NAME=value` pairs as mail-sink prints them, for a shell. The certificate's
+/// path comes last, in quotes if it has a space.
+fn settings_in(printed: &str) -> Vec<(&str, &str)> {
+    let (rest, ca_file) = match printed.split_once(" MAIL_CA_FILE=") {
+        Some((rest, path)) => (rest, Some(("MAIL_CA_FILE", path.trim_matches('"')))),
+        None => (printed, None),
+    };
+    rest.split(' ')
+        .filter_map(|setting| setting.split_once('='))
+        .chain(ca_file)
+        .collect()
 }
 
 /// What the sink printed, with what changes from run to run made fixed: the

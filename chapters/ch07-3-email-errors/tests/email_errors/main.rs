@@ -234,8 +234,7 @@ fn a_closed_mail_port_is_reported_on_stderr_and_the_app_keeps_serving() {
         .lines()
         .find(|line| line.starts_with("Error mail not sent:"));
     assert!(
-        said.is_some_and(|line| line.contains("nothing is listening at 127.0.0.1:")
-            && line.contains("Connection refused")),
+        said.is_some_and(|line| line.contains("nothing is listening at 127.0.0.1:")),
         "the reason: {said:?}"
     );
     assert_eq!(john.get("/index").status, 200);

@@ -5,7 +5,7 @@
 
 use std::process::Output;
 
-use ch07_3_email_errors::sink::{MailSink, Security, SinkOptions};
+use ch07_3_email_errors::sink::{MailSink, Security, SinkError, SinkOptions};
 use tempfile::TempDir;
 use test_support::run_to_end;
 
@@ -26,6 +26,7 @@ fn provider(security: Security) -> Provider {
     let options = SinkOptions {
         security,
         login: Some((USER.to_owned(), PASSWORD.to_owned())),
+        host_name: None,
     };
     let sink = MailSink::start_with("127.0.0.1:0", options).expect("the sink listens");
     let dir = tempfile::tempdir().expect("a directory");
@@ -56,13 +57,12 @@ impl Provider {
     }
 }
 
-/// `--send-test-mail` with `settings`, a second's deadline, and `port`.
+/// `--send-test-mail` with `settings`, to the server at `port`.
 fn send_test_mail(port: &str, settings: &[(&str, &str)]) -> Output {
     let mut env = vec![
         ("MAIL_SERVER", "127.0.0.1"),
         ("MAIL_PORT", port),
         ("ADMINS", "admin@example.com"),
-        ("ROCKET_MAIL", "{timeout=1}"),
     ];
     env.extend_from_slice(settings);
     run_to_end(BINARY, &["--send-test-mail"], &env)
@@ -119,7 +119,7 @@ fn a_wrong_password_is_explained_on_stderr_with_the_app_password_hint() {
     let said = said.unwrap_or_default();
     assert!(said.contains("refused the login"), "{said}");
     assert!(
-        said.contains("MAIL_USERNAME or MAIL_PASSWORD is wrong"),
+        said.contains("check MAIL_USERNAME and MAIL_PASSWORD"),
         "{said}"
     );
     assert!(said.contains("app password"), "{said}");
@@ -152,10 +152,11 @@ fn the_test_mail_command_sends_one_mail_with_the_current_settings() {
 fn starttls_on_a_port_that_wants_tls_from_the_first_byte_is_explained() {
     let provider = provider(Security::Implicit);
 
-    let said = refusal(&send_test_mail(
-        &provider.port(),
-        &provider.settings("MAIL_USE_TLS", PASSWORD),
-    ));
+    let mut settings = provider.settings("MAIL_USE_TLS", PASSWORD);
+    // Both wait for the other to speak: only the deadline ends it.
+    settings.push(("ROCKET_MAIL", "{timeout=1}"));
+
+    let said = refusal(&send_test_mail(&provider.port(), &settings));
 
     assert!(said.contains("did not answer within 1 s"), "{said}");
     assert!(
@@ -228,4 +229,34 @@ fn the_test_mail_command_without_a_mail_server_says_what_to_set() {
 
     let said = refusal(&output);
     assert!(said.contains("MAIL_SERVER is not set"), "{said}");
+}
+
+#[test]
+fn in_the_debug_profile_the_test_mail_says_that_errors_are_not_mailed() {
+    let sink = MailSink::start("127.0.0.1:0").expect("the sink listens");
+
+    let port = sink.addr.port().to_string();
+    let output = send_test_mail(&port, &[("ROCKET_PROFILE", "debug")]);
+
+    assert!(output.status.success(), "{output:?}");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        printed.contains("The debug profile mails no errors"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn a_sink_that_wants_a_login_without_tls_is_refused_at_its_start() {
+    let options = SinkOptions {
+        login: Some((USER.to_owned(), PASSWORD.to_owned())),
+        ..SinkOptions::default()
+    };
+
+    let started = MailSink::start_with("127.0.0.1:0", options);
+
+    assert!(
+        matches!(started, Err(SinkError::LoginWithoutTls)),
+        "{started:?}"
+    );
 }
