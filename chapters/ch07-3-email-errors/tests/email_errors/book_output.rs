@@ -134,9 +134,9 @@ fn what_the_sink_prints_for_a_failed_rename() {
     });
 }
 
-/// The book's "Try it like a provider": the sink with STARTTLS and a login,
-/// a test mail with the settings it prints, then the same with the account's
-/// own password, as a transcript.
+/// The book's "Try it like a provider": the sink with STARTTLS and a login
+/// in one terminal; in another, a test mail with the settings it prints, then
+/// the same with another password; as a transcript.
 #[test]
 fn what_a_test_mail_through_a_provider_like_sink_prints() {
     let sink = Sink::start(&["--tls", "--auth", "microblog:app-password"]);
@@ -151,10 +151,14 @@ fn what_a_test_mail_through_a_provider_like_sink_prints() {
         "MAIL_PASSWORD=app-password",
         "MAIL_PASSWORD=my-account-password",
     );
-    let mut transcript =
-        format!("$ cargo run --bin mail-sink -- --tls --auth microblog:app-password\n{started}");
+    let mut transcript = format!(
+        "# terminal 1, left running\n$ cargo run --bin mail-sink -- --tls --auth microblog:app-password\n{started}# terminal 2\n"
+    );
     for settings in [right, &wrong] {
-        let output = run_to_end(APP, &["--send-test-mail"], &settings_in(settings));
+        // As the learner types it: `cargo run`, the debug profile.
+        let mut env = settings_in(settings);
+        env.push(("ROCKET_PROFILE", "debug"));
+        let output = run_to_end(APP, &["--send-test-mail"], &env);
         transcript.push_str(&format!(
             "$ {settings} cargo run -p ch07-3-email-errors -- --send-test-mail\n{}{}",
             String::from_utf8_lossy(&output.stdout),
