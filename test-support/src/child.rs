@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+use crate::memory::MemoryWatch;
 use crate::{csrf_token_in, form_body, PASSWORD, TEST_SECRET_KEY};
 
 /// How long a test waits for anything a child does before it fails.
@@ -138,27 +139,15 @@ impl ChildApp {
         }
     }
 
-    /// The process's resident memory now, in KiB, where the OS tells it
-    /// simply (Linux); `None` elsewhere.
+    /// The process's resident memory now, in KiB (every OS).
     pub fn rss_kib(&self) -> Option<u64> {
-        self.proc_status_kib("VmRSS:")
+        crate::memory::rss_kib(self.child.id())
     }
 
-    /// The most resident memory the process has had, in KiB (Linux).
-    pub fn peak_rss_kib(&self) -> Option<u64> {
-        self.proc_status_kib("VmHWM:")
-    }
-
-    #[cfg(target_os = "linux")]
-    fn proc_status_kib(&self, field: &str) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|line| line.starts_with(field))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    fn proc_status_kib(&self, _field: &str) -> Option<u64> {
-        None
+    /// Starts watching the process's memory: [`MemoryWatch::peak_kib`] is the
+    /// most it holds from now on.
+    pub fn watch_memory(&self) -> MemoryWatch {
+        MemoryWatch::start(self.child.id())
     }
 
     /// Every file of `logs/` (the log and its rotated backups), concatenated.

@@ -4,10 +4,13 @@
 //!   local client, one cookie jar per visitor. Most tests use these.
 //! - [`ChildApp`] and [`HttpClient`]: a step's real binary over real HTTP, for
 //!   what needs a process (stdout, the log file, SMTP, shutdown).
+//! - [`MemoryWatch`]: such a process's peak memory, for the stress suite and
+//!   the benchmark.
 
 pub mod book_output;
 mod child;
 mod in_process;
+mod memory;
 
 pub use child::{
     free_port, run_to_end, ChildApp, HttpClient, HttpReply, MAIL_SETTINGS, ROCKET_TOML,
@@ -15,3 +18,4 @@ pub use child::{
 pub use in_process::{
     csrf_token_in, form_body, release, Browser, Reply, TestApp, PASSWORD, TEST_SECRET_KEY,
 };
+pub use memory::MemoryWatch;

@@ -54,11 +54,6 @@ fn addr(server: &ChildApp) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], server.port))
 }
 
-/// The server's peak resident memory in MiB (Linux).
-fn peak_rss_mib(server: &ChildApp) -> Option<f64> {
-    server.peak_rss_kib().map(|kib| kib as f64 / 1024.0)
-}
-
 /// One request, as the load generator repeats it.
 #[derive(Clone)]
 struct Call {
@@ -306,11 +301,12 @@ struct Bench {
 
 impl Bench {
     async fn run(&mut self, name: &str, server: &ChildApp, call: Call, expected: StatusCode) {
+        let memory = server.watch_memory();
         let outcome = load(addr(server), call, expected, &self.options).await;
         let row = Row {
             scenario: name.to_owned(),
             outcome,
-            peak_rss_mib: peak_rss_mib(server),
+            peak_rss_mib: memory.peak_kib().map(|kib| kib as f64 / 1024.0),
         };
         row.print();
         self.rows.push(row);
