@@ -192,7 +192,7 @@ impl MailConfig {
             (true, _) => Tls::Wrapper(self.tls_parameters(&server)?),
             (false, true) => Tls::Required(self.tls_parameters(&server)?),
         };
-        let deadline = Duration::from_secs(self.timeout);
+        let deadline = self.deadline();
         // lettre's own timeout bounds each read and write; `deliver` bounds the
         // whole exchange, which a server that trickles its replies could stretch.
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server)
@@ -210,7 +210,6 @@ impl MailConfig {
             from,
             to,
             limit: RateLimit::new(self.rate_limit, Duration::from_secs(self.rate_window)),
-            deadline,
             config: self.clone(),
         }))
     }
@@ -239,6 +238,11 @@ impl MailConfig {
             server: server.to_owned(),
             source,
         })
+    }
+
+    /// The most one send may take, start to end: `timeout`.
+    fn deadline(&self) -> Duration {
+        Duration::from_secs(self.timeout)
     }
 
     /// Where mail goes and how, for a person: `smtp.example.com:587 with
@@ -362,7 +366,7 @@ impl ErrorMail {
     /// Opens the queue and starts the sender.
     fn start(&self, mailer: Mailer, capacity: usize) {
         let (queue, receiver) = mpsc::channel(capacity.max(1));
-        let deadline = mailer.deadline;
+        let deadline = mailer.config.deadline();
         if let Ok(mut slot) = self.0.queue.lock() {
             *slot = Some(queue);
         }
@@ -512,9 +516,8 @@ struct Mailer {
     from: Mailbox,
     to: Vec<Mailbox>,
     limit: RateLimit,
-    /// The most one send may take, start to end.
-    deadline: Duration,
-    /// What the mailer was made from, to explain a failed send.
+    /// What the mailer was made from: its deadline, and what explains a
+    /// failed send.
     config: MailConfig,
 }
 
@@ -657,9 +660,10 @@ impl Mailer {
         unsent: u64,
     ) -> Result<(), SendError> {
         let message = self.message(subject, text, unsent)?;
-        match rocket::tokio::time::timeout(self.deadline, self.transport.send(message)).await {
+        let deadline = self.config.deadline();
+        match rocket::tokio::time::timeout(deadline, self.transport.send(message)).await {
             Ok(sent) => sent.map(drop).map_err(SendError::from),
-            Err(_) => Err(SendError::Deadline(self.deadline)),
+            Err(_) => Err(SendError::Deadline(deadline)),
         }
     }
     // ANCHOR_END: deliver
