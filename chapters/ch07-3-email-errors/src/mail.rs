@@ -245,14 +245,16 @@ impl MailConfig {
         Duration::from_secs(self.timeout)
     }
 
+    /// `MAIL_SERVER:MAIL_PORT`.
+    pub fn address(&self) -> String {
+        let server = self.server.as_deref().unwrap_or("(no MAIL_SERVER)");
+        format!("{server}:{}", self.port)
+    }
+
     /// Where mail goes and how, for a person: `smtp.example.com:587 with
     /// STARTTLS, logged in as microblog`.
     pub fn route(&self) -> String {
-        let mut route = format!(
-            "{}:{}",
-            self.server.as_deref().unwrap_or("(no MAIL_SERVER)"),
-            self.port
-        );
+        let mut route = self.address();
         if self.use_ssl {
             route.push_str(" over TLS");
         } else if self.use_tls {

@@ -33,11 +33,7 @@ const EITHER_TLS: &str = "MAIL_USE_TLS (port 587) or MAIL_USE_SSL (port 465)";
 /// `error`, explained for someone who set `config`: one line, what happened
 /// first, then what to change, then the error as it was reported.
 pub fn explained(error: &SendError, config: &MailConfig) -> String {
-    let server = format!(
-        "{}:{}",
-        config.server.as_deref().unwrap_or_default(),
-        config.port
-    );
+    let server = config.address();
     let what = match explanation(error, config, &server) {
         Some(explanation) => explanation,
         None => return format!("{error} (sending to {server})"),
