@@ -7,7 +7,6 @@
 //! fairing that starts the sender when the app lifts off.
 
 pub mod mail;
-pub mod sink;
 
 pub use mail::ErrorMail;
 

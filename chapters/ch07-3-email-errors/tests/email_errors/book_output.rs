@@ -1,12 +1,11 @@
 //! The book's samples of what `cargo run --bin mail-sink` prints for one error
 //! mail (docs/src/output/mail-sink.snap), and of a test mail through a sink
-//! that plays a provider (docs/src/output/send-test-mail.snap): the real sink
-//! binary and the real app binary, over SMTP on loopback, checked on every
-//! `cargo test`. To accept a change on purpose, and update the book with it:
+//! that plays a provider (docs/src/output/send-test-mail.snap): the sink's own
+//! command line (tools/mail-sink, run here in the test's process, as its
+//! binary runs it) and the real app binary, over SMTP on loopback, checked on
+//! every `cargo test`. To accept a change on purpose, and update the book with it:
 //! `INSTA_UPDATE=always cargo test -p ch07-3-email-errors book_output`.
 
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,7 +13,6 @@ use test_support::book_output::{fixed_frame_count, references_in, FIXED_REFERENC
 use test_support::{run_to_end, ChildApp};
 
 const APP: &str = env!("CARGO_BIN_EXE_ch07-3-email-errors");
-const SINK: &str = env!("CARGO_BIN_EXE_mail-sink");
 const WAIT: Duration = Duration::from_secs(30);
 
 /// The port the book runs the sink on (its default).
@@ -24,9 +22,9 @@ const BOOK_CERTIFICATE: &str = "/home/you/microblog-rs/mail-sink-certificate.pem
 /// A `Date:` header, as the book shows it.
 const FIXED_DATE: &str = "Date: Fri, 27 Nov 2026 01:02:03 +0000";
 
-/// The `mail-sink` binary, its stdout collected. Killed when dropped.
+/// `mail-sink`'s command line, on a thread of its own, what it prints
+/// collected. It serves until the test process ends.
 pub(super) struct Sink {
-    child: Child,
     printed: Arc<Mutex<String>>,
     /// The port the OS gave it, as its first line says.
     pub(super) port: u16,
@@ -39,28 +37,16 @@ impl Sink {
     /// `--auth USER:PASSWORD`), and waits for its first line.
     pub(super) fn start(options: &[&str]) -> Sink {
         let dir = tempfile::tempdir().expect("a directory");
-        let mut child = Command::new(SINK)
-            .current_dir(dir.path())
-            .args(["--host", "127.0.0.1", "--port", "0"])
-            .args(options)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("mail-sink starts");
-        let stdout = child.stdout.take().expect("stdout");
+        let args = ["--host", "127.0.0.1", "--port", "0"]
+            .iter()
+            .chain(options)
+            .map(|arg| arg.to_string())
+            .collect::<Vec<_>>();
         let printed = Arc::new(Mutex::new(String::new()));
-        let collected = printed.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                let mut collected = collected.lock().expect("lock");
-                collected.push_str(&line);
-                collected.push('\n');
-            }
-        });
+        let mut out = Printed(printed.clone());
+        let in_dir = dir.path().to_owned();
+        std::thread::spawn(move || mail_sink::command::run(args, &mut out, &in_dir));
         let mut sink = Sink {
-            child,
             printed,
             port: 0,
             dir,
@@ -93,10 +79,18 @@ impl Sink {
     }
 }
 
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// Where the sink's lines go: into the text the test reads.
+struct Printed(Arc<Mutex<String>>);
+
+impl std::io::Write for Printed {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let mut printed = self.0.lock().expect("lock");
+        printed.push_str(&String::from_utf8_lossy(bytes));
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -167,7 +161,7 @@ fn what_a_test_mail_through_a_provider_like_sink_prints() {
     }
     sink.wait_for("Subject: Microblog test mail");
 
-    let certificate = std::path::absolute(sink.dir.path().join("mail-sink-certificate.pem"))
+    let certificate = std::path::absolute(sink.dir.path().join(mail_sink::command::CERTIFICATE_FILE))
         .expect("an absolute path");
     let transcript = normalized(&transcript, sink.port)
         .replace(&format!("\"{}\"", certificate.display()), BOOK_CERTIFICATE)

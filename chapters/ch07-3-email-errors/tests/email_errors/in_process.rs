@@ -1,8 +1,8 @@
 //! Error mail in process: the app through Rocket's local client, its mail
 //! through a real SMTP sink on loopback.
 
-use ch07_3_email_errors::sink::MailSink;
 use ch07_3_email_errors::{app, mail_layer, ErrorMail};
+use mail_sink::MailSink;
 use rocket::http::Status;
 use test_support::{release, TestApp};
 use tracing_subscriber::layer::SubscriberExt;
@@ -123,7 +123,7 @@ fn repeats_of_a_failure_are_counted_and_summed_up_in_one_mail_when_the_window_cl
 
 /// The next mail the sink receives, waited for without blocking the runtime
 /// the app (and its mail sender) runs on.
-async fn next_mail(sink: &MailSink) -> ch07_3_email_errors::sink::Mail {
+async fn next_mail(sink: &MailSink) -> mail_sink::Mail {
     for _ in 0..1500 {
         if let Ok(mail) = sink.mails.try_recv() {
             return mail;

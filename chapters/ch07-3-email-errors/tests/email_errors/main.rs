@@ -9,7 +9,7 @@ use std::io::{ErrorKind, Read};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use ch07_3_email_errors::sink::{Mail, MailSink};
+use mail_sink::{Mail, MailSink};
 use test_support::{free_port, ChildApp, HttpClient};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ch07-3-email-errors");

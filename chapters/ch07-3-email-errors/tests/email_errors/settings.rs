@@ -5,7 +5,7 @@
 
 use std::process::Output;
 
-use ch07_3_email_errors::sink::{MailSink, Security, SinkError, SinkOptions};
+use mail_sink::{MailSink, Security, SinkError, SinkOptions};
 use tempfile::TempDir;
 use test_support::run_to_end;
 

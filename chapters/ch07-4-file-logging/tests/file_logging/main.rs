@@ -285,7 +285,7 @@ fn control_characters_in_a_message_are_escaped() {
 /// line and in the error mail's subject: one search finds the report.
 #[test]
 fn a_500_has_one_reference_on_the_page_in_the_log_and_in_the_mail() {
-    use ch07_3_email_errors::sink::MailSink;
+    use mail_sink::MailSink;
 
     let sink = MailSink::start("127.0.0.1:0").expect("a sink");
     let mail_port = sink.addr.port().to_string();

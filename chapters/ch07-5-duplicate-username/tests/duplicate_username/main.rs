@@ -2,7 +2,7 @@
 
 mod hardening;
 
-use ch07_3_email_errors::sink::MailSink;
+use mail_sink::MailSink;
 use rocket::futures::future::join_all;
 use rocket::http::Status;
 use test_support::{release, ChildApp, TestApp};

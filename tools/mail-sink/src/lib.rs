@@ -1,13 +1,16 @@
 //! The SMTP debugging server: Python's `python -m smtpd -n -c DebuggingServer`,
 //! which Python 3.12 removed. It accepts every message and hands it over; the
-//! `mail-sink` binary prints them, and the tests read them.
+//! `mail-sink` binary prints them ([`command`]), and the tests of steps 3 to 5
+//! read them.
 //!
 //! Unlike DebuggingServer it can also play a real provider's part, so that
 //! `MAIL_USE_TLS`, `MAIL_USE_SSL`, `MAIL_USERNAME` and `MAIL_PASSWORD` can be
 //! tried on your own machine: STARTTLS or TLS from the first byte, with a
 //! certificate it makes for itself, and a login it insists on.
 //!
-//! A learner can skip this module: it is a tool, not part of the chapter.
+//! A learner can skip this crate: it is a tool, not part of the chapter.
+
+pub mod command;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};

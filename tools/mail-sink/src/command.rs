@@ -1,4 +1,5 @@
-//! `cargo run --bin mail-sink -- [--host 127.0.0.1] [--port 8025] [--tls | --ssl] [--auth USER:PASSWORD]`
+//! The `mail-sink` command line: `[--host 127.0.0.1] [--port 8025] [--tls |
+//! --ssl] [--auth USER:PASSWORD]`.
 //!
 //! A local SMTP server that prints every message it receives, for trying error
 //! mail without a real mail server: the tutorial's
@@ -9,23 +10,33 @@
 //! provider does on ports 587 and 465 (`MAIL_USE_TLS` and `MAIL_USE_SSL`), with
 //! a certificate it makes for itself; `--auth` insists on that login
 //! (`MAIL_USERNAME` and `MAIL_PASSWORD`).
+//!
+//! The binary runs it on its own stdout; the book's tests run it in their own
+//! process, to check what it prints.
 
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
-use ch07_3_email_errors::sink::{MailSink, Security, SinkError, SinkOptions};
+use crate::{MailSink, Security, SinkError, SinkOptions};
 
 const USAGE: &str =
     "usage: mail-sink [--host HOST] [--port PORT] [--tls | --ssl] [--auth USER:PASSWORD]";
 
 /// Where a sink with TLS writes its certificate, in the directory it runs in,
 /// replacing the last one (it makes a new one at each start).
-const CERTIFICATE_FILE: &str = "mail-sink-certificate.pem";
+pub const CERTIFICATE_FILE: &str = "mail-sink-certificate.pem";
 
-fn main() -> ExitCode {
+/// `mail-sink` with `args` (the command's own, without its name): starts the
+/// sink, says on `out` where it listens and which settings fit it, then prints
+/// every message it receives there, for as long as the process runs. A sink
+/// with TLS writes its certificate into `dir` (the binary's: `""`, where it
+/// runs). Returns at once, with the exit code, when it cannot start.
+pub fn run(args: impl IntoIterator<Item = String>, out: &mut dyn Write, dir: &Path) -> ExitCode {
     let mut host = String::from("127.0.0.1");
     let mut port: u16 = 8025;
     let mut options = SinkOptions::default();
-    let mut args = std::env::args().skip(1);
+    let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--tls" | "--ssl" if options.security != Security::None => {
@@ -96,29 +107,42 @@ fn main() -> ExitCode {
         None => String::new(),
     };
     if let Some(pem) = &sink.certificate_pem {
-        let written = std::fs::write(CERTIFICATE_FILE, pem)
-            .and_then(|()| std::path::absolute(CERTIFICATE_FILE));
+        let file = dir.join(CERTIFICATE_FILE);
+        let written = std::fs::write(&file, pem).and_then(|()| std::path::absolute(&file));
         match written {
             Ok(path) if path.display().to_string().contains(' ') => {
                 settings.push(format!("MAIL_CA_FILE=\"{}\"", path.display()));
             }
             Ok(path) => settings.push(format!("MAIL_CA_FILE={}", path.display())),
             Err(error) => {
-                eprintln!("mail-sink: cannot write its certificate to {CERTIFICATE_FILE}: {error}");
+                eprintln!(
+                    "mail-sink: cannot write its certificate to {}: {error}",
+                    file.display()
+                );
                 return ExitCode::FAILURE;
             }
         }
     }
-    println!(
+    let started = writeln!(
+        out,
         "mail-sink: listening on {} ({mode}{login}); Ctrl-C to stop",
         sink.addr
-    );
-    println!(
-        "mail-sink: the app's settings for it: {}",
-        settings.join(" ")
-    );
+    )
+    .and_then(|()| {
+        writeln!(
+            out,
+            "mail-sink: the app's settings for it: {}",
+            settings.join(" ")
+        )
+    });
+    if started.is_err() {
+        return ExitCode::FAILURE;
+    }
     for mail in sink.mails {
-        println!("{}", mail.printed());
+        // Nobody is reading any more (a closed pipe): nothing left to do.
+        if writeln!(out, "{}", mail.printed()).is_err() {
+            return ExitCode::FAILURE;
+        }
     }
     ExitCode::SUCCESS
 }
