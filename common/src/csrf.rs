@@ -25,7 +25,9 @@ impl CsrfToken {
         &self.0
     }
 
-    fn from_cookies(cookies: &CookieJar<'_>) -> Option<Self> {
+    /// The token this visitor already holds, if any; never issues one (for a
+    /// response whose cookies have already been written).
+    pub fn held(cookies: &CookieJar<'_>) -> Option<Self> {
         cookies
             .get_private(COOKIE)
             .map(|cookie| CsrfToken(cookie.value().to_owned()))
@@ -55,7 +57,7 @@ impl<'r> FromRequest<'r> for CsrfToken {
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
         let cookies = req.cookies();
-        Outcome::Success(Self::from_cookies(cookies).unwrap_or_else(|| Self::issue(cookies)))
+        Outcome::Success(Self::held(cookies).unwrap_or_else(|| Self::issue(cookies)))
     }
 }
 
@@ -89,7 +91,7 @@ impl<'r, T: FromForm<'r> + CsrfField> FromData<'r> for CsrfForm<T> {
             }
             Outcome::Forward(forward) => return Outcome::Forward(forward),
         };
-        match CsrfToken::from_cookies(req.cookies()) {
+        match CsrfToken::held(req.cookies()) {
             Some(token) if token.matches(form.csrf_token()) => Outcome::Success(CsrfForm(form)),
             _ => Outcome::Error((Status::Forbidden, CsrfFormError::BadToken)),
         }

@@ -1,20 +1,18 @@
 //! The one error type every handler returns: `Result<_, AppError>`.
 //!
-//! Flask lets any exception escape a view and turns it into a 500. In Rust the
-//! failure is a value: [`ErrorKind`] names what went wrong, `?` converts into it,
-//! and the [`Responder`] turns it into the 500 response, after logging it and
-//! keeping it as the request's [`Failure`] for the steps that show or mail it.
-
-use std::error::Error as _;
-use std::fmt::{self, Write as _};
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+//! Flask lets any exception escape a view and turns it into a 500, and in every
+//! app its `log_exception` logs "Exception on <path> [<METHOD>]" with the
+//! traceback. In Rust the failure is a value: [`ErrorKind`] names what went
+//! wrong, `?` converts into it and captures the backtrace, and the
+//! [`Responder`] logs it ([`log_exception`]) and answers 500.
 
 use backtrace::Backtrace;
-
 use rocket::http::Status;
 use rocket::request::Request;
 use rocket::response::{self, Responder};
+
+use crate::failure::{Failure, Frame};
+use crate::models::SaveError;
 
 // ANCHOR: error_kind
 #[derive(Debug, thiserror::Error)]
@@ -30,11 +28,12 @@ pub enum ErrorKind {
 }
 // ANCHOR_END: error_kind
 
+// ANCHOR: save_error
 /// A save that failed is a failed database query, taken names included: in
-/// chapter 6 nothing expects a name to be taken, so it is the 500 of the bug.
-impl From<crate::models::SaveError> for ErrorKind {
-    fn from(error: crate::models::SaveError) -> Self {
-        use crate::models::SaveError;
+/// chapter 6 nothing expects a name to be taken, so `?` makes it the 500 of
+/// the duplicate-username bug.
+impl From<SaveError> for ErrorKind {
+    fn from(error: SaveError) -> Self {
         match error {
             SaveError::UsernameTaken(error)
             | SaveError::EmailTaken(error)
@@ -42,6 +41,7 @@ impl From<crate::models::SaveError> for ErrorKind {
         }
     }
 }
+// ANCHOR_END: save_error
 
 // ANCHOR: app_error
 /// An [`ErrorKind`] plus the backtrace of where `?` first met it. Captured
@@ -65,8 +65,8 @@ impl<E: Into<ErrorKind>> From<E> for AppError {
 }
 // ANCHOR_END: capture
 
-impl fmt::Display for AppError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.kind.fmt(f)
     }
 }
@@ -78,25 +78,13 @@ impl std::error::Error for AppError {
 }
 
 impl AppError {
-    /// Logs the error against the request that hit it and keeps it as the
-    /// request's [`Failure`]. Every 500 of the app comes through here.
+    /// Logs the error against the request that hit it, and keeps it as the
+    /// request's [`Failure`] for the pages and reports that show it.
     pub fn record(self, req: &Request<'_>) {
-        let mut causes: Vec<String> = Vec::new();
-        let mut cause = self.source();
-        while let Some(error) = cause {
-            let text = error.to_string();
-            // sqlx's error repeats its source's message: say it once.
-            if !causes
-                .last()
-                .is_some_and(|previous| previous.ends_with(&text))
-            {
-                causes.push(text);
-            }
-            cause = error.source();
-        }
-        let message = self.to_string();
+        // The frames below the capture in this file: the stack starts at `?`.
         let frames = Frame::since(file!(), Frame::all_of(self.backtrace));
-        Failure::new(message, causes, None, frames).record(req);
+        let causes = Failure::causes_of(&self.kind);
+        Failure::new(self.kind.to_string(), causes, None, frames).record(req);
     }
 }
 
@@ -105,280 +93,28 @@ impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         self.record(req);
         // Returning the status, not a body, hands the response to the 500
-        // catcher: Rocket's plain page here, the site's own page from step 2.
+        // catcher: Rocket's plain page unless the app registers its own.
         Err(Status::InternalServerError)
     }
 }
 // ANCHOR_END: responder
 
-/// What made a request fail with a 500: an [`AppError`], or (from step 1 on) a
-/// panic. The first failure of a request is the one kept.
-#[derive(Debug)]
-pub struct Failure {
-    /// The error's own message, or the panic message.
-    pub message: String,
-    /// The error's `source()` chain, outermost first.
-    pub causes: Vec<String>,
-    /// `file:line:column` of a panic.
-    pub location: Option<String>,
-    /// The call stack where it happened, innermost first.
-    pub frames: Vec<Frame>,
-    /// `E-3f9a21c0`: one short name for the failure, on the 500 page, in the
-    /// log and in the error mail, so that a visitor's "I got an error" can be
-    /// matched to its report.
-    pub reference: String,
+// ANCHOR: log_exception
+/// Flask's `log_exception`: "Exception on /edit_profile [POST]: " and the
+/// error with its causes, then the traceback. The fields say which failure it
+/// is: its `reference`, its `kind` (the error's own message) and its `origin`
+/// (the innermost frame of the app's own code).
+pub(crate) fn log_exception(req: &Request<'_>, failure: &Failure) {
+    let origin = failure.origin().map(Frame::to_string).unwrap_or_default();
+    tracing::error!(
+        reference = %failure.reference,
+        kind = %failure.message,
+        origin = %origin,
+        "Exception on {} [{}]: {}{}",
+        req.uri().path(),
+        req.method(),
+        failure.with_causes(),
+        failure.traceback(),
+    );
 }
-
-#[derive(Default)]
-struct Recorded(OnceLock<Failure>);
-
-impl Failure {
-    pub fn new(
-        message: String,
-        causes: Vec<String>,
-        location: Option<String>,
-        frames: Vec<Frame>,
-    ) -> Failure {
-        let reference = format!("E-{:08x}", rand::random::<u32>());
-        Failure {
-            message,
-            causes,
-            location,
-            frames,
-            reference,
-        }
-    }
-
-    /// What makes two failures the same one, for the error mail to group
-    /// them: the error's own message (its kind) and where in the app's own
-    /// code it happened (the innermost frame of this workspace).
-    pub fn fingerprint(&self) -> String {
-        let place = self.frames.iter().find(|frame| frame.is_own_code());
-        let place = place.map_or_else(String::new, |frame| frame.to_string());
-        format!("{} in {place}", self.message)
-    }
-
-    /// The message followed by every cause, the way anyhow's `{:#}` prints it:
-    /// `database query failed: error returned from database: ... UNIQUE constraint failed`.
-    pub fn with_causes(&self) -> String {
-        std::iter::once(&self.message)
-            .chain(&self.causes)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(": ")
-    }
-
-    /// Logs the failure, with the backtrace frames of this workspace's own code
-    /// (the rest is std, tokio and Rocket, and would be a hundred lines more),
-    /// and keeps it for `req`.
-    pub fn record(self, req: &Request<'_>) {
-        let mut backtrace = String::new();
-        for frame in self.frames.iter().filter(|frame| frame.is_own_code()) {
-            let _ = write!(backtrace, "\n  {frame}");
-        }
-        let others = self
-            .frames
-            .iter()
-            .filter(|frame| !frame.is_own_code())
-            .count();
-        let _ = write!(
-            backtrace,
-            "\n  ({others} more frames in std, tokio and Rocket)"
-        );
-        let location = self
-            .location
-            .as_deref()
-            .map(|at| format!(" at {at}"))
-            .unwrap_or_default();
-        tracing::error!(
-            reference = %self.reference,
-            fingerprint = %self.fingerprint(),
-            "Exception on {} [{}]: {}{location}{backtrace}",
-            req.uri().path(),
-            req.method(),
-            self.with_causes(),
-        );
-        let _ = req.local_cache(Recorded::default).0.set(self);
-    }
-
-    /// The failure recorded for `req`, if it failed.
-    pub fn of<'r>(req: &'r Request<'_>) -> Option<&'r Failure> {
-        req.local_cache(Recorded::default).0.get()
-    }
-}
-
-/// One frame of a backtrace: a function, and where in the source it was.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
-    pub function: String,
-    /// The source file, as the compiler recorded it.
-    pub file: Option<PathBuf>,
-    pub line: Option<u32>,
-}
-
-impl Frame {
-    /// The frames of `backtrace`, innermost first, looked up now (the slow
-    /// part: reading the binary's debug information). An inlined call is a
-    /// frame of its own, as in std's printed backtraces.
-    pub fn all_of(mut backtrace: Backtrace) -> Vec<Frame> {
-        backtrace.resolve();
-        backtrace
-            .frames()
-            .iter()
-            .flat_map(|frame| frame.symbols())
-            .map(|symbol| Frame {
-                // `{:#}`: demangled, without the `::h0123...` hash.
-                function: symbol
-                    .name()
-                    .map_or_else(|| "<unknown>".to_owned(), |name| format!("{name:#}")),
-                file: symbol.filename().map(Path::to_path_buf),
-                line: symbol.lineno(),
-            })
-            .collect()
-    }
-
-    /// The frames below the capture: those after the last one in `file`, the
-    /// file that captured the backtrace. The stack then starts where the
-    /// failure did (the `?`, the panic), not in the code that recorded it.
-    pub fn since(file: &str, frames: Vec<Frame>) -> Vec<Frame> {
-        let in_capturing_file =
-            |frame: &Frame| frame.file.as_deref().and_then(workspace_file) == Some(Path::new(file));
-        match frames.iter().rposition(in_capturing_file) {
-            Some(last) => frames.into_iter().skip(last + 1).collect(),
-            None => frames,
-        }
-    }
-
-    /// Whether the frame is in this workspace's own code, rather than in std,
-    /// a dependency or the C library: see [`workspace_file`].
-    pub fn is_own_code(&self) -> bool {
-        self.file.as_deref().and_then(workspace_file).is_some()
-    }
-}
-
-/// `file` relative to the workspace, if it is one of the workspace's own Rust
-/// sources; `None` for the standard library (`/rustc/...`), a dependency
-/// (wherever cargo keeps them: `~/.cargo/registry`, `/usr/local/cargo`, a
-/// vendor folder) and generated code under `target/`. The one place that
-/// decides "our code or a library's": the debug page, the log and the mail
-/// all ask here. The workspace is where this crate was compiled from.
-pub fn workspace_file(file: &Path) -> Option<&Path> {
-    let root = workspace_root();
-    // Cargo names a member's files relative to the workspace, so the debug
-    // information may hold either form.
-    let relative = match file.strip_prefix(root) {
-        Ok(relative) => relative,
-        Err(_) if file.is_relative() => file,
-        Err(_) => return None,
-    };
-    let first = relative.components().next()?.as_os_str().to_str()?;
-    let hidden_or_built = first.starts_with('.') || first == "target" || first == "vendor";
-    let rust = relative
-        .extension()
-        .is_some_and(|extension| extension == "rs");
-    (rust && !hidden_or_built).then_some(relative)
-}
-
-/// The workspace's folder: where this crate was compiled from, one up.
-pub fn workspace_root() -> &'static Path {
-    let this_crate = Path::new(env!("CARGO_MANIFEST_DIR"));
-    this_crate.parent().unwrap_or(this_crate)
-}
-
-impl fmt::Display for Frame {
-    /// `common::routes::edit_profile::{{closure}} at common/src/routes.rs:290`
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.function)?;
-        if let (Some(file), Some(line)) = (&self.file, self.line) {
-            let shown = workspace_file(file).unwrap_or(file);
-            write!(f, " at {}:{line}", shown.display())?;
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn root() -> &'static Path {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("the workspace")
-    }
-
-    #[test]
-    fn the_workspaces_own_sources_are_its_code_absolute_or_relative() {
-        let absolute = root().join("common/src/routes.rs");
-        assert_eq!(
-            workspace_file(&absolute),
-            Some(Path::new("common/src/routes.rs"))
-        );
-        let relative = Path::new("chapters/ch07-1-debug-mode/src/lib.rs");
-        assert_eq!(workspace_file(relative), Some(relative));
-    }
-
-    /// Whatever `CARGO_HOME` is (the official Docker image sets
-    /// `/usr/local/cargo`), a dependency is not the workspace's code.
-    #[test]
-    fn std_and_dependencies_wherever_cargo_keeps_them_are_not() {
-        let elsewhere = [
-            "/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/std/src/panicking.rs",
-            "/usr/local/cargo/registry/src/index.crates.io-1949cf8c6b5b557f/rocket-0.5.2/src/server.rs",
-            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokio-1.48.0/src/runtime/task/mod.rs",
-            "/opt/cargo-home/git/checkouts/some-crate/src/lib.rs",
-        ];
-        for file in elsewhere {
-            assert_eq!(workspace_file(Path::new(file)), None, "{file}");
-        }
-        for inside in [
-            ".cargo/registry/src/x/lib.rs",
-            "target/debug/build/x/out/generated.rs",
-        ] {
-            assert_eq!(workspace_file(&root().join(inside)), None, "{inside}");
-        }
-        assert_eq!(workspace_file(&root().join("migrations/1_init.sql")), None);
-    }
-
-    #[test]
-    fn a_frame_shows_its_function_and_where_relative_to_the_workspace() {
-        let frame = Frame {
-            function: "common::routes::edit_profile::{{closure}}".to_owned(),
-            file: Some(root().join("common/src/routes.rs")),
-            line: Some(290),
-        };
-        assert!(frame.is_own_code());
-        assert_eq!(
-            frame.to_string(),
-            "common::routes::edit_profile::{{closure}} at common/src/routes.rs:290"
-        );
-    }
-
-    #[test]
-    fn a_failure_starts_below_the_code_that_captured_it() {
-        let frames = Frame::since(file!(), Frame::all_of(Backtrace::new_unresolved()));
-        let first_own = frames.iter().find(|frame| frame.is_own_code());
-        // Everything in this file is dropped, this test included: what is left
-        // is the test harness, in std.
-        assert!(first_own.is_none(), "{first_own:?}");
-        assert!(!frames.is_empty());
-    }
-
-    #[test]
-    fn a_captured_backtrace_names_this_function_and_file() {
-        let frames = Frame::all_of(Backtrace::new_unresolved());
-        let here = frames
-            .iter()
-            .find(|frame| {
-                frame
-                    .function
-                    .contains("a_captured_backtrace_names_this_function")
-            })
-            .expect("this test's own frame");
-        assert!(here.is_own_code(), "{here}");
-        assert!(
-            here.to_string().contains(" at common/src/error.rs:"),
-            "{here}"
-        );
-    }
-}
+// ANCHOR_END: log_exception

@@ -111,8 +111,8 @@ fn is_hidden(c: char) -> bool {
 /// A text field read with its surrounding whitespace removed: WTForms'
 /// `filters=[str.strip]`, which the tutorial doesn't use, so Flask stores
 /// `alice ` as typed. Trimming as the form is read, rather than in `validate`,
-/// means every handler (this crate's and the ones that replace them) checks and
-/// saves the same trimmed text.
+/// means every handler that reads the form checks and saves the same trimmed
+/// text.
 ///
 /// It dereferences to `&str`, so `&form.username` goes wherever a `&str` does,
 /// and it compares equal to `String`s.
@@ -255,7 +255,8 @@ pub struct EditProfileForm {
 
 impl EditProfileForm {
     /// Chapter 6's form: the field checks only. Nothing asks whether the new
-    /// username is taken, which is the bug chapter 7 fixes in its last step.
+    /// username is taken: the duplicate-username bug, a 500 when the name is
+    /// someone else's.
     pub fn validate(&self) -> FieldErrors {
         let mut errors = FieldErrors::default();
         if errors.required("username", &self.username) {

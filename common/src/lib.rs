@@ -1,12 +1,14 @@
 //! The microblog as chapter 6 of the Flask Mega-Tutorial left it.
 //!
-//! Every step of chapter 7 starts from [`app`] and adds to it. This crate has no
-//! custom error pages, no file logging and no error mail: those are the chapter.
+//! [`app`] is the whole of it, plus what every Flask app does with a failed
+//! request: [`error`] logs it and answers 500. It has no custom error pages, no
+//! file logging and no error mail.
 
 pub mod auth;
 pub mod csrf;
 pub mod db;
 pub mod error;
+pub mod failure;
 pub mod forms;
 pub mod models;
 pub mod page;
@@ -16,7 +18,8 @@ pub mod templates;
 
 use rocket::{catchers, Build, Rocket};
 
-pub use error::{AppError, Failure, Frame};
+pub use error::AppError;
+pub use failure::{Failure, Frame};
 pub use models::User;
 pub use page::Page;
 

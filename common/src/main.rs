@@ -1,4 +1,4 @@
-//! `cargo run -p common`: the microblog before chapter 7, on 127.0.0.1:8000.
+//! `cargo run -p common`: the chapter-6 microblog, on 127.0.0.1:8000.
 
 #[rocket::launch]
 fn rocket() -> _ {

@@ -103,7 +103,7 @@ impl User {
 
     // ANCHOR: update_profile
     /// Saves the edit-profile form. Two statements on one connection: run them in a
-    /// transaction, and a failure in the second undoes the first (step 2 shows it).
+    /// transaction, and a failure in the second undoes the first.
     pub async fn update_profile(
         tx: &mut SqliteConnection,
         id: i64,

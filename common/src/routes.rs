@@ -230,7 +230,7 @@ pub fn edit_profile_page(current_user: &User, page: Page<'_>, csrf: CsrfToken) -
     render_edit_profile(page, form, FieldErrors::default(), &csrf)
 }
 
-/// The edit-profile form, for this crate's handler and the one that replaces it.
+/// The edit-profile form, for any handler of `/edit_profile`.
 pub fn render_edit_profile(
     page: Page<'_>,
     form: impl Serialize,

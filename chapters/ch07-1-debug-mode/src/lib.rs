@@ -1,4 +1,6 @@
-//! Step 1: debug mode.
+//! Step 1: debug mode. The lesson is in `debug_page.rs`: the [`DebugPage`]
+//! fairing, which swaps every 500 for a report of its failure. This file
+//! attaches it in the debug profile. The other modules are machinery.
 //!
 //! Flask's `FLASK_DEBUG=1` turns an unhandled exception into Werkzeug's debugger
 //! page: the traceback with each frame's source, locked behind a PIN printed on
@@ -6,14 +8,16 @@
 //! Outside debug nothing is added but the panic capture, which makes a handler's
 //! panic a logged error like any other.
 
-mod debugger;
+mod debug_page;
 mod panics;
+mod pin_lock;
 mod shown;
 
 use rocket::fairing::AdHoc;
 use rocket::{Build, Config, Rocket};
 
-pub use debugger::Debugger;
+pub use debug_page::{replaces_the_500_page, DebugPage};
+pub use pin_lock::Debugger;
 
 // ANCHOR: app
 /// `common::app()` plus debug mode.
@@ -26,9 +30,11 @@ pub fn app() -> Rocket<Build> {
 /// Everything this step adds, as one fairing a later step's `app()` inherits.
 pub fn debug_mode() -> AdHoc {
     AdHoc::on_ignite("Debug mode", |rocket| async {
-        // Every profile: a panic in a handler is recorded as the request's
-        // failure and logged, just as an `AppError` is.
-        let rocket = rocket.attach(panics::fairing());
+        // Every profile: a panic in a handler is the request's failure, shown
+        // and logged just as an `AppError` is.
+        let rocket = rocket
+            .manage(panics::uncaught())
+            .attach(panics::RecordEvery500);
         // `app.debug` in Flask. Release never mounts the debugger at all.
         if rocket.figment().profile() != Config::DEBUG_PROFILE {
             return rocket;
@@ -42,8 +48,8 @@ pub fn debug_mode() -> AdHoc {
         let pin_line = format!("Debugger PIN: {}", debugger.pin());
         rocket
             .manage(debugger)
-            .mount("/__debugger", debugger::routes())
-            .attach(debugger::DebugPage)
+            .mount("/__debugger", pin_lock::routes())
+            .attach(DebugPage)
             .attach(AdHoc::on_liftoff("Debugger PIN", |_| {
                 Box::pin(async move { println!("{pin_line}") })
             }))

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use common::error::{workspace_file, workspace_root, Failure, Frame};
+use common::failure::{workspace_file, workspace_root, Failure, Frame};
 use rocket::Request;
 use serde::Serialize;
 

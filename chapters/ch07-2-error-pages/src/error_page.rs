@@ -3,7 +3,7 @@
 
 use rocket::http::{Header, Method, Status};
 use rocket::response::{self, Responder};
-use rocket::Request;
+use rocket::{Request, Response};
 use rocket_dyn_templates::{context, Template};
 
 use common::{Failure, Page};
@@ -12,12 +12,21 @@ use common::{Failure, Page};
 #[derive(Debug)]
 pub struct ErrorPage {
     status: Status,
-    template: Template,
+    /// `None` when step 1's debug page answers instead: nothing to render.
+    template: Option<Template>,
     allow: Option<String>,
 }
 
 impl ErrorPage {
     pub async fn new(req: &Request<'_>, status: Status, template: &'static str) -> Self {
+        let error = status == Status::InternalServerError;
+        if error && ch07_1_debug_mode::replaces_the_500_page(req) {
+            return ErrorPage {
+                status,
+                template: None,
+                allow: None,
+            };
+        }
         // If loading the user is what failed, show the page signed out.
         let page = req
             .guard::<Page<'_>>()
@@ -25,7 +34,9 @@ impl ErrorPage {
             .succeeded()
             .unwrap_or_default();
         let reason = status.reason().unwrap_or("Error");
-        let reference = Failure::of(req).map(|failure| failure.reference.as_str());
+        // A 500's reference, for the visitor to quote.
+        let failure = if error { Failure::of(req) } else { None };
+        let reference = failure.map(|failure| failure.reference.as_str());
         let title = if template == "error" {
             Some(reason)
         } else {
@@ -33,11 +44,10 @@ impl ErrorPage {
         };
         ErrorPage {
             status,
-            // A 500's reference, for the visitor to quote.
-            template: page.render(
+            template: Some(page.render(
                 template,
                 context! { code: status.code, reason, title, reference },
-            ),
+            )),
             allow: None,
         }
     }
@@ -53,7 +63,10 @@ impl ErrorPage {
 
 impl<'r> Responder<'r, 'static> for ErrorPage {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        let mut response = self.template.respond_to(req)?;
+        let mut response = match self.template {
+            Some(template) => template.respond_to(req)?,
+            None => Response::new(),
+        };
         response.set_status(self.status);
         if let Some(allow) = self.allow {
             response.set_header(Header::new("Allow", allow));

@@ -39,8 +39,8 @@ async fn not_found(req: &Request<'_>) -> ErrorPage {
     }
 }
 
-/// `@app.errorhandler(500)`. In the debug profile, step 1's debug page
-/// replaces this page on its way out.
+/// `@app.errorhandler(500)`. In the debug profile step 1's debug page answers
+/// instead, as Werkzeug's debugger does in Flask, and nothing is rendered here.
 #[catch(500)]
 async fn internal_error(req: &Request<'_>) -> ErrorPage {
     ErrorPage::new(req, Status::InternalServerError, "500").await

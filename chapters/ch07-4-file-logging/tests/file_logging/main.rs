@@ -1,10 +1,11 @@
 //! Step 4: the real binary writes logs/microblog.log in its working directory.
 
 mod book_output;
+mod panics;
 
 use std::path::{Path, PathBuf};
 
-use test_support::{ChildApp, HttpClient};
+use test_support::{ChildApp, HttpClient, RENAME_TO_SUSAN};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ch07-4-file-logging");
 const MAX_BYTES: u64 = 10240;
@@ -31,21 +32,17 @@ fn starts_record(line: &str) -> bool {
         && bytes[23] == b' '
 }
 
-/// Susan and john sign up; john renaming himself to susan is the chapter-6 bug.
-fn susan_and_john(app: &ChildApp) -> HttpClient {
-    app.signed_in("susan");
-    app.signed_in("john")
+/// John renames himself to susan's name: the chapter-6 bug, a 500. Returns
+/// john, who can fail again with [`rename_to_susan_fails`].
+fn fail_a_rename(app: &ChildApp) -> HttpClient {
+    let (john, reply) = app.rename_to_a_taken_name();
+    assert_eq!(reply.status, 500);
+    john
 }
 
 fn rename_to_susan_fails(john: &HttpClient) {
-    let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+    let reply = john.submit("/edit_profile", &RENAME_TO_SUSAN);
     assert_eq!(reply.status, 500);
-}
-
-fn fail_a_rename(app: &ChildApp) -> HttpClient {
-    let john = susan_and_john(app);
-    rename_to_susan_fails(&john);
-    john
 }
 
 // ANCHOR: test_startup_line
@@ -94,7 +91,8 @@ fn two_hundred_ordinary_requests_add_nothing_and_a_500_adds_its_error() {
     );
     let after_startup = read(&path).len();
 
-    let john = susan_and_john(&app);
+    app.signed_in("susan");
+    let john = app.signed_in("john");
     let stranger = app.client();
     for n in 0..50 {
         assert_eq!(john.get("/index").status, 200);
@@ -168,7 +166,7 @@ fn rotation_keeps_ten_backups_each_under_10240_bytes() {
     let app = ChildApp::start(BINARY, &[]);
     let dir = app.dir.path().join("logs");
     let backup = |n: u32| dir.join(format!("microblog.log.{n}"));
-    let john = susan_and_john(&app);
+    let john = fail_a_rename(&app);
     let fail = || rename_to_susan_fails(&john);
 
     // Each failure logs its ERROR line and backtrace: a few hundred bytes.
@@ -211,8 +209,8 @@ fn rotation_keeps_ten_backups_each_under_10240_bytes() {
 #[test]
 fn every_error_before_sigterm_is_in_the_file() {
     let mut app = ChildApp::start(BINARY, &[]);
-    let john = susan_and_john(&app);
-    for _ in 0..20 {
+    let john = fail_a_rename(&app);
+    for _ in 1..20 {
         rename_to_susan_fails(&john);
     }
 
@@ -293,8 +291,7 @@ fn a_500_has_one_reference_on_the_page_in_the_log_and_in_the_mail() {
         BINARY,
         &[("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", &mail_port)],
     );
-    let john = susan_and_john(&app);
-    let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+    let (_, reply) = app.rename_to_a_taken_name();
     assert_eq!(reply.status, 500);
     let at = reply.body.find("E-").expect("a reference on the 500 page");
     let reference = &reply.body[at..at + 10];

@@ -1,4 +1,5 @@
-//! The debugger: its PIN, the failures it can show, and the page itself.
+//! The debugger's PIN lock: its state, its routes and its guards. Machinery:
+//! skip it on a first read; the lesson is the debug page (`debug_page.rs`).
 //!
 //! Werkzeug prints a PIN at start-up and asks for it before it lets anyone use
 //! the debugger, because the page shows source code and request headers to
@@ -14,16 +15,14 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::csrf::{CsrfField, CsrfForm, CsrfToken};
-use common::Failure;
 use rand::Rng;
-use rocket::fairing::{Fairing, Info, Kind};
 use rocket::form::FromForm;
 use rocket::http::uri::{Absolute, Host};
 use rocket::http::{ContentType, Cookie, CookieJar, SameSite, Status};
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest};
 use rocket::response::Redirect;
-use rocket::{get, post, routes, uri, Request, Response, Route, State};
+use rocket::{get, post, routes, uri, Request, Route, State};
 use rocket_dyn_templates::{context, Metadata};
 use serde::Serialize;
 use subtle::ConstantTimeEq;
@@ -31,8 +30,6 @@ use subtle::ConstantTimeEq;
 use crate::shown::ShownFailure;
 
 const UNLOCK_COOKIE: &str = "debugger_unlocked";
-/// common's CSRF cookie (common/src/csrf.rs), looked for by the debug page.
-const CSRF_COOKIE: &str = "csrf_token";
 const MAX_WRONG_PINS: u32 = 10;
 /// How many recent failures stay viewable at `/__debugger/failure/<id>`.
 const KEPT_FAILURES: usize = 32;
@@ -71,6 +68,11 @@ impl Debugger {
         &self.pin
     }
 
+    /// The editor URL template for links to the app's frames, if configured.
+    pub fn editor(&self) -> Option<&str> {
+        self.editor.as_deref()
+    }
+
     fn locked_out(&self) -> bool {
         self.wrong_pins.load(Ordering::SeqCst) >= MAX_WRONG_PINS
     }
@@ -101,7 +103,9 @@ impl Debugger {
     }
     // ANCHOR_END: try_pin
 
-    fn keep(&self, report: ShownFailure) -> (u64, Arc<ShownFailure>) {
+    /// Keeps `report` viewable at `/__debugger/failure/<id>`, for the PIN form
+    /// to come back to.
+    pub fn keep(&self, report: ShownFailure) -> (u64, Arc<ShownFailure>) {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         let report = Arc::new(report);
         if let Ok(mut failures) = self.failures.lock() {
@@ -124,7 +128,7 @@ impl Debugger {
     /// The page for failure `id`: everything if unlocked, else the headline and
     /// the PIN form (or the locked-out notice). Without a CSRF token the form
     /// could not be sent, so the page links to the failure's own address instead.
-    fn page(
+    pub fn page(
         &self,
         metadata: &Metadata<'_>,
         cookies: &CookieJar<'_>,
@@ -165,15 +169,9 @@ impl Debugger {
 
 /// Whether the client wants HTML: a browser asks for it; `curl` says `*/*`,
 /// and gets text. A request without an `Accept` header gets the page.
-fn wants_html(req: &Request<'_>) -> bool {
+pub fn wants_html(req: &Request<'_>) -> bool {
     req.accept()
         .is_none_or(|accept| accept.media_types().any(|media| media.is_html()))
-}
-
-impl Default for Debugger {
-    fn default() -> Self {
-        Self::new(None)
-    }
 }
 
 pub fn routes() -> Vec<Route> {
@@ -280,56 +278,6 @@ fn is_same_origin(origin: &str, host: Option<&Host<'_>>) -> bool {
     host.domain() == authority.host()
         && host.port().unwrap_or(default_port) == authority.port().unwrap_or(default_port)
 }
-
-// ANCHOR: debug_page
-/// Swaps the body of every 500 for the debug page. A response fairing rather
-/// than a catcher, so step 2 can register its own 500 catcher without a
-/// collision and the debug page still wins in the debug profile.
-pub struct DebugPage;
-
-#[rocket::async_trait]
-impl Fairing for DebugPage {
-    fn info(&self) -> Info {
-        Info {
-            name: "Debug page",
-            kind: Kind::Response,
-        }
-    }
-
-    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        if res.status() != Status::InternalServerError {
-            return;
-        }
-        let (Some(debugger), rocket::outcome::Outcome::Success(metadata)) = (
-            req.rocket().state::<Debugger>(),
-            req.guard::<Metadata<'_>>().await,
-        ) else {
-            return;
-        };
-        let shown = ShownFailure::new(req, Failure::of(req), debugger.editor.as_deref());
-        let (id, report) = debugger.keep(shown);
-        // The visitor's CSRF token, if they hold one. A new one can't be issued
-        // here: Rocket has already written the response's cookies.
-        let csrf = match req.cookies().get_private(CSRF_COOKIE) {
-            Some(_) => req.guard::<CsrfToken>().await.succeeded(),
-            None => None,
-        };
-        let csrf_token = csrf.as_ref().map(CsrfToken::as_str);
-        let page = debugger.page(
-            &metadata,
-            req.cookies(),
-            csrf_token,
-            id,
-            &report,
-            wants_html(req),
-        );
-        if let Some((content_type, html)) = page {
-            res.set_header(content_type);
-            res.set_sized_body(html.len(), std::io::Cursor::new(html));
-        }
-    }
-}
-// ANCHOR_END: debug_page
 
 #[cfg(test)]
 mod tests {
