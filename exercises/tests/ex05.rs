@@ -25,13 +25,9 @@ const JOHNS_NAVIGATION: &str = r#"<a href="/user/john">Profile</a>"#;
 #[rocket::async_test]
 async fn taking_someone_elses_name_is_the_500_page_with_nothing_leaked() {
     let app = app().await;
-    app.create_user("susan", "susan@example.com").await;
-    let john = app.signed_in("john").await;
 
     // The bug that step 5 fixes: the unique index refuses, and that is a 500.
-    let page = john
-        .post("/edit_profile", &[("username", "susan"), ("about_me", "")])
-        .await;
+    let (_, page) = app.rename_to_a_taken_name().await;
 
     assert_eq!(page.status, Status::InternalServerError);
     assert_site_layout(&page.body);

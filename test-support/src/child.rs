@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+use crate::in_process::filled_in;
 use crate::memory::MemoryWatch;
-use crate::{csrf_token_in, form_body, PASSWORD, TEST_SECRET_KEY};
+use crate::{PASSWORD, RENAME_TO_SUSAN, TEST_SECRET_KEY};
 
 /// How long a test waits for anything a child does before it fails.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -228,6 +229,16 @@ impl ChildApp {
         assert_eq!(reply.status, 303, "signing in {username}");
         client
     }
+
+    /// The chapter's bug: susan and john register, and john signs in and
+    /// submits [`RENAME_TO_SUSAN`]. Returns john and the reply: a 500 until
+    /// step 5's fix, the form with its error after it.
+    pub fn rename_to_a_taken_name(&self) -> (HttpClient, HttpReply) {
+        self.signed_in("susan");
+        let john = self.signed_in("john");
+        let reply = john.submit("/edit_profile", &RENAME_TO_SUSAN);
+        (john, reply)
+    }
 }
 
 impl Drop for ChildApp {
@@ -318,18 +329,11 @@ impl HttpClient {
         read(self.agent.get(format!("{}{path}", self.base)).call()?)
     }
 
-    /// GETs the form at `path` for its CSRF token, then posts `fields` to it.
+    /// Fills in the form at `path` as a visitor does: GETs its page, then
+    /// posts `fields` with the page's CSRF token.
     pub fn submit(&self, path: &str, fields: &[(&str, &str)]) -> HttpReply {
-        let form_page = if path == "/edit_profile" {
-            path
-        } else {
-            "/login"
-        };
-        let page = self.get(form_page);
-        let token = csrf_token_in(&page.body).unwrap_or_default().to_owned();
-        let mut fields = fields.to_vec();
-        fields.push(("csrf_token", &token));
-        self.post(path, &form_body(&fields))
+        let page = self.get(path);
+        self.post_raw(path, &filled_in(path, &page.body, fields))
     }
 
     /// The `Cookie:` header this visitor sends, for a load generator that
@@ -343,8 +347,8 @@ impl HttpClient {
         pairs.join("; ")
     }
 
-    /// POSTs `body` as a form, as it is.
-    pub fn post(&self, path: &str, body: &str) -> HttpReply {
+    /// POSTs `body` as a form, as it is: no CSRF token added.
+    pub fn post_raw(&self, path: &str, body: &str) -> HttpReply {
         let request = self
             .agent
             .post(format!("{}{path}", self.base))

@@ -20,6 +20,10 @@ use common::passwords::PasswordHasher;
 /// The password every helper-made user has.
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The edit-profile form of the chapter's bug: john takes susan's name, and
+/// types an about_me too, which a rolled-back transaction must not keep.
+pub const RENAME_TO_SUSAN: [(&str, &str); 2] = [("username", "susan"), ("about_me", "typed text")];
+
 /// A throwaway secret key for the release profile in tests.
 pub const TEST_SECRET_KEY: &str = "aHNHbXJZdkhHWm9YdXhNZ3hQeGtVcWhlanNiR0R4dXk=";
 
@@ -123,10 +127,20 @@ impl TestApp {
             .await;
         let browser = self.browser().await;
         let reply = browser
-            .post("/login", &[("username", username), ("password", PASSWORD)])
+            .submit("/login", &[("username", username), ("password", PASSWORD)])
             .await;
         assert_eq!(reply.status, Status::SeeOther, "signing in {username}");
         browser
+    }
+
+    /// The chapter's bug: susan exists, and john signs in and submits
+    /// [`RENAME_TO_SUSAN`]. Returns john and the reply: a 500 until step 5's
+    /// fix, the form with its error after it.
+    pub async fn rename_to_a_taken_name(&self) -> (Browser<'_>, Reply) {
+        self.create_user("susan", "susan@example.com").await;
+        let john = self.signed_in("john").await;
+        let reply = john.submit("/edit_profile", &RENAME_TO_SUSAN).await;
+        (john, reply)
     }
 }
 
@@ -156,36 +170,31 @@ impl Browser<'_> {
         self.csrf_token.lock().expect("lock").clone()
     }
 
-    /// Submits a form as the page's own form would, CSRF token included.
-    pub async fn post(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
-        self.send(self.form_request(uri, &self.with_token(fields)))
+    /// Fills in the form at `uri` as a visitor does: GETs its page, then posts
+    /// `fields` with the page's CSRF token.
+    pub async fn submit(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
+        let page = self.get(uri).await;
+        self.post_raw(uri, &filled_in(uri, &page.body, fields))
             .await
     }
 
-    /// [`Browser::post`] with an extra header, `Accept: */*` as `curl` sends it, say.
-    pub async fn post_with_header(
+    /// [`Browser::submit`] with an extra header, `Accept: */*` as `curl` sends it, say.
+    pub async fn submit_with_header(
         &self,
         uri: &str,
         fields: &[(&str, &str)],
         name: &'static str,
         value: String,
     ) -> Reply {
-        let request = self.form_request(uri, &self.with_token(fields));
+        let page = self.get(uri).await;
+        let request = self.form_request(uri, &filled_in(uri, &page.body, fields));
         self.send(request.header(rocket::http::Header::new(name, value)))
             .await
     }
 
-    /// Sends `body` as it is, with no CSRF token added.
+    /// POSTs `body` as a form, as it is: no CSRF token added.
     pub async fn post_raw(&self, uri: &str, body: &str) -> Reply {
         self.send(self.form_request(uri, body)).await
-    }
-
-    /// `fields` and this visitor's CSRF token, encoded as a form.
-    fn with_token(&self, fields: &[(&str, &str)]) -> String {
-        let token = self.csrf_token();
-        let mut fields = fields.to_vec();
-        fields.push(("csrf_token", &token));
-        form_body(&fields)
     }
 
     fn form_request(&self, uri: &str, body: &str) -> LocalRequest<'_> {
@@ -212,6 +221,16 @@ impl Browser<'_> {
         }
         reply
     }
+}
+
+/// `fields` and the CSRF token of the form on `page` (the page at `uri`),
+/// encoded as a form: what a browser sends when the form is submitted.
+pub(crate) fn filled_in(uri: &str, page: &str, fields: &[(&str, &str)]) -> String {
+    let token = csrf_token_in(page);
+    let token = token.unwrap_or_else(|| panic!("no form with a CSRF token at {uri}:\n{page}"));
+    let mut fields = fields.to_vec();
+    fields.push(("csrf_token", token));
+    form_body(&fields)
 }
 
 /// `application/x-www-form-urlencoded`, as a browser encodes a form.

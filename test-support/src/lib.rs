@@ -16,6 +16,7 @@ pub use child::{
     free_port, run_to_end, ChildApp, HttpClient, HttpReply, MAIL_SETTINGS, ROCKET_TOML,
 };
 pub use in_process::{
-    csrf_token_in, form_body, release, Browser, Reply, TestApp, PASSWORD, TEST_SECRET_KEY,
+    csrf_token_in, form_body, release, Browser, Reply, TestApp, PASSWORD, RENAME_TO_SUSAN,
+    TEST_SECRET_KEY,
 };
 pub use memory::MemoryWatch;

@@ -10,7 +10,7 @@ async fn a_wrong_password_flashes_and_stays_signed_out() {
     let visitor = app.browser().await;
 
     let reply = visitor
-        .post("/login", &[("username", "john"), ("password", "wrong")])
+        .submit("/login", &[("username", "john"), ("password", "wrong")])
         .await;
 
     assert_eq!(reply.status, Status::SeeOther);
@@ -26,7 +26,7 @@ async fn an_unknown_username_gets_the_same_flash() {
     let app = app().await;
     let visitor = app.browser().await;
     visitor
-        .post("/login", &[("username", "nobody"), ("password", PASSWORD)])
+        .submit("/login", &[("username", "nobody"), ("password", PASSWORD)])
         .await;
     assert!(visitor
         .get("/login")
@@ -42,7 +42,7 @@ async fn remember_me_makes_the_session_cookie_last_a_year() {
 
     let forgetful = app.browser().await;
     let reply = forgetful
-        .post("/login", &[("username", "john"), ("password", PASSWORD)])
+        .submit("/login", &[("username", "john"), ("password", PASSWORD)])
         .await;
     let session = reply.set_cookie("user_id").expect("a session cookie");
     assert_eq!(session.max_age(), None);
@@ -50,7 +50,7 @@ async fn remember_me_makes_the_session_cookie_last_a_year() {
 
     let remembered = app.browser().await;
     let reply = remembered
-        .post(
+        .submit(
             "/login",
             &[
                 ("username", "john"),
@@ -72,7 +72,7 @@ async fn the_remember_me_cookie_expires_when_its_max_age_says() {
     let visitor = app.browser().await;
 
     let reply = visitor
-        .post(
+        .submit(
             "/login",
             &[
                 ("username", "john"),
@@ -103,7 +103,7 @@ async fn sign_in_with_next(next: &str) -> Option<String> {
         rocket::http::RawStr::new(next).percent_encode()
     );
     let reply = visitor
-        .post(&uri, &[("username", "john"), ("password", PASSWORD)])
+        .submit(&uri, &[("username", "john"), ("password", PASSWORD)])
         .await;
     assert_eq!(reply.status, Status::SeeOther);
     reply.location
@@ -148,7 +148,7 @@ async fn a_protected_page_sends_an_anonymous_visitor_to_sign_in_and_back() {
         .contains("<li>Please log in to access this page.</li>"));
 
     let reply = visitor
-        .post(
+        .submit(
             "/login?next=%2Findex",
             &[("username", "john"), ("password", PASSWORD)],
         )

@@ -52,7 +52,7 @@ async fn editing_the_profile_saves_it_and_flashes() {
     let john = app.signed_in("john").await;
 
     let reply = john
-        .post(
+        .submit(
             "/edit_profile",
             &[("username", "johnny"), ("about_me", "I <3 Rust")],
         )
@@ -76,7 +76,7 @@ async fn an_about_me_over_140_characters_is_a_form_error() {
     let long = "é".repeat(141);
 
     let reply = john
-        .post(
+        .submit(
             "/edit_profile",
             &[("username", "john"), ("about_me", &long)],
         )
@@ -93,15 +93,8 @@ async fn an_about_me_over_140_characters_is_a_form_error() {
 #[rocket::async_test]
 async fn renaming_to_a_taken_username_is_a_500_and_changes_nothing() {
     let app = app().await;
-    app.create_user("susan", "susan@example.com").await;
-    let john = app.signed_in("john").await;
 
-    let reply = john
-        .post(
-            "/edit_profile",
-            &[("username", "susan"), ("about_me", "hijacked")],
-        )
-        .await;
+    let (_, reply) = app.rename_to_a_taken_name().await;
 
     assert_eq!(reply.status, Status::InternalServerError);
     let john = app.user("john").await.expect("john keeps his name");
@@ -130,7 +123,7 @@ async fn editing_the_profile_trims_the_username_and_refuses_hidden_characters_an
         ),
     ] {
         let reply = john
-            .post("/edit_profile", &[("username", name), ("about_me", "")])
+            .submit("/edit_profile", &[("username", name), ("about_me", "")])
             .await;
         assert_eq!(reply.status, Status::Ok, "{name:?}: the form comes back");
         assert!(reply.body.contains(error), "{name:?}");
@@ -141,7 +134,7 @@ async fn editing_the_profile_trims_the_username_and_refuses_hidden_characters_an
     }
 
     let reply = john
-        .post(
+        .submit(
             "/edit_profile",
             &[("username", "  johnny "), ("about_me", "")],
         )

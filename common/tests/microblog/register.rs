@@ -9,7 +9,7 @@ async fn registering_creates_the_user_and_sends_them_to_sign_in() {
     let visitor = app.browser().await;
 
     let reply = visitor
-        .post(
+        .submit(
             "/register",
             &[
                 ("username", "susan"),
@@ -35,7 +35,7 @@ async fn registering_creates_the_user_and_sends_them_to_sign_in() {
 async fn register_with(fields: &[(&str, &str)]) -> (String, i64) {
     let app = app().await;
     app.create_user("john", "john@example.com").await;
-    let reply = app.browser().await.post("/register", fields).await;
+    let reply = app.browser().await.submit("/register", fields).await;
     assert_eq!(reply.status, Status::Ok, "the form comes back");
     (reply.body, app.user_count().await)
 }
@@ -98,7 +98,7 @@ async fn register_as(username: &str) -> (Status, String, Vec<String>) {
     let reply = app
         .browser()
         .await
-        .post(
+        .submit(
             "/register",
             &[
                 ("username", username),
@@ -120,7 +120,7 @@ async fn a_username_is_saved_without_surrounding_whitespace_and_signs_in_with_or
     let app = app().await;
     let visitor = app.browser().await;
     let reply = visitor
-        .post(
+        .submit(
             "/register",
             &[
                 ("username", " alice\t"),
@@ -137,7 +137,7 @@ async fn a_username_is_saved_without_surrounding_whitespace_and_signs_in_with_or
     for typed in ["alice", "alice "] {
         let browser = app.browser().await;
         let reply = browser
-            .post("/login", &[("username", typed), ("password", PASSWORD)])
+            .submit("/login", &[("username", typed), ("password", PASSWORD)])
             .await;
         assert_eq!(reply.location.as_deref(), Some("/index"), "{typed:?}");
     }
@@ -216,7 +216,7 @@ async fn an_email_taken_in_other_case_after_the_check_is_the_same_form_error_not
     let reply = app
         .browser()
         .await
-        .post(
+        .submit(
             "/register",
             &[
                 ("username", "racer"),
@@ -249,7 +249,7 @@ async fn an_email_may_be_120_characters_and_not_121() {
                 ("password", PASSWORD),
                 ("password2", PASSWORD),
             ];
-            app.browser().await.post("/register", &fields).await
+            app.browser().await.submit("/register", &fields).await
         }
     };
     let at_the_limit = format!("{}@example.com", "a".repeat(120 - "@example.com".len()));

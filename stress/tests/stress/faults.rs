@@ -168,7 +168,7 @@ fn logging_survives_logs_becoming_unusable_and_resumes_when_it_is_back() {
     app.signed_in("susan");
     let john = app.signed_in("john");
     let fail = || {
-        let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+        let reply = john.submit("/edit_profile", &test_support::RENAME_TO_SUSAN);
         assert_eq!(reply.status, 500);
     };
     let logs = app.dir.path().join("logs");

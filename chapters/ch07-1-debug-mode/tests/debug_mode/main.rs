@@ -7,7 +7,7 @@ use ch07_1_debug_mode::Debugger;
 use rocket::http::uri::Host;
 use rocket::http::{ContentType, Header, Status};
 use rocket::{get, routes};
-use test_support::{csrf_token_in, form_body, release, Browser, TestApp};
+use test_support::{csrf_token_in, form_body, release, Browser, TestApp, RENAME_TO_SUSAN};
 
 /// Test-only: a handler that panics.
 #[get("/panic")]
@@ -27,11 +27,7 @@ fn pin(app: &TestApp) -> String {
 
 /// Renames john to susan's name: the chapter-6 bug, a 500.
 async fn rename_to_taken(app: &TestApp) -> (Browser<'_>, String) {
-    app.create_user("susan", "susan@example.com").await;
-    let john = app.signed_in("john").await;
-    let reply = john
-        .post("/edit_profile", &[("username", "susan"), ("about_me", "")])
-        .await;
+    let (john, reply) = app.rename_to_a_taken_name().await;
     assert_eq!(reply.status, Status::InternalServerError);
     (john, reply.body)
 }
@@ -44,10 +40,12 @@ fn pin_form_action(page: &str) -> String {
     page[start..end].to_owned()
 }
 
-/// Posts `pin` to the form at `action` and returns the failure's page, where
-/// the form sends the browser back.
+/// Posts `pin` to the form at `action`, as the failure's page does (with the
+/// visitor's CSRF token), and returns that page, where the form sends the
+/// browser back.
 async fn enter_pin(browser: &Browser<'_>, action: &str, pin: &str) -> String {
-    let reply = browser.post(action, &[("pin", pin)]).await;
+    let form = form_body(&[("pin", pin), ("csrf_token", &browser.csrf_token())]);
+    let reply = browser.post_raw(action, &form).await;
     assert_eq!(reply.status, Status::SeeOther);
     let failure = reply.location.expect("back to the failure's page");
     browser.get(&failure).await.body
@@ -136,9 +134,9 @@ async fn a_client_that_does_not_ask_for_html_gets_the_report_as_text() {
     );
 
     let reply = john
-        .post_with_header(
+        .submit_with_header(
             "/edit_profile",
-            &[("username", "susan"), ("about_me", "")],
+            &RENAME_TO_SUSAN,
             "Accept",
             "*/*".to_owned(),
         )
@@ -191,9 +189,7 @@ async fn once_unlocked_the_next_failure_shows_at_once() {
     let (john, page) = rename_to_taken(&app).await;
     enter_pin(&john, &pin_form_action(&page), &pin(&app)).await;
 
-    let again = john
-        .post("/edit_profile", &[("username", "susan"), ("about_me", "")])
-        .await;
+    let again = john.submit("/edit_profile", &RENAME_TO_SUSAN).await;
     assert_eq!(again.status, Status::InternalServerError);
     assert!(again
         .body
@@ -399,7 +395,7 @@ async fn release_shows_no_detail_and_has_no_debugger() {
         Status::NotFound
     );
     for path in ["/__debugger/unlock/1", "/__debugger/failure/1"] {
-        let reply = john.post(path, &[("pin", "1")]).await;
+        let reply = john.post_raw(path, "pin=1").await;
         assert_eq!(reply.status, Status::NotFound, "{path}");
     }
 }

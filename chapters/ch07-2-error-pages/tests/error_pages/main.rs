@@ -55,15 +55,8 @@ async fn an_unknown_user_is_the_404_page_with_the_signed_in_navigation() {
 #[rocket::async_test]
 async fn the_rename_bug_in_release_is_the_500_page_with_nothing_leaked_or_changed() {
     let app = release_app().await;
-    app.create_user("susan", "susan@example.com").await;
-    let john = app.signed_in("john").await;
 
-    let page = john
-        .post(
-            "/edit_profile",
-            &[("username", "susan"), ("about_me", "new about me")],
-        )
-        .await;
+    let (_, page) = app.rename_to_a_taken_name().await;
 
     assert_eq!(page.status, Status::InternalServerError);
     assert_layout(&page.body);
@@ -137,7 +130,7 @@ async fn a_path_that_exists_for_another_method_is_the_405_page() {
     let app = release_app().await;
     let visitor = app.browser().await;
 
-    let page = visitor.post("/logout", &[]).await;
+    let page = visitor.post_raw("/logout", "").await;
 
     assert_eq!(page.status, Status::MethodNotAllowed);
     assert_layout(&page.body);
@@ -218,7 +211,7 @@ async fn bad_form_bodies_get_a_form_error_or_a_4xx_page_never_a_500() {
 async fn a_missing_field_shows_the_form_again_with_its_error() {
     let app = release_app().await;
     let john = app.signed_in("john").await;
-    let page = john.post("/edit_profile", &[("about_me", "hello")]).await;
+    let page = john.submit("/edit_profile", &[("about_me", "hello")]).await;
     assert_eq!(page.status, Status::Ok);
     assert!(page.body.contains("[This field is required.]"));
     assert!(page.body.contains(">hello</textarea>"));
@@ -227,12 +220,8 @@ async fn a_missing_field_shows_the_form_again_with_its_error() {
 #[rocket::async_test]
 async fn the_debug_profile_still_shows_the_debug_page_for_a_500() {
     let app = debug_app().await;
-    app.create_user("susan", "susan@example.com").await;
-    let john = app.signed_in("john").await;
 
-    let page = john
-        .post("/edit_profile", &[("username", "susan"), ("about_me", "")])
-        .await;
+    let (_, page) = app.rename_to_a_taken_name().await;
 
     assert_eq!(page.status, Status::InternalServerError);
     assert!(page.body.contains("<h1>database query failed</h1>"));

@@ -109,9 +109,7 @@ fn what_the_sink_prints_for_a_failed_rename() {
         |app| app.output().contains("Error mail: on"),
         "the mail-on line",
     );
-    app.signed_in("susan");
-    let john = app.signed_in("john");
-    let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+    let (_, reply) = app.rename_to_a_taken_name();
     assert_eq!(reply.status, 500);
     sink.wait_for("END MESSAGE");
     // A graceful stop mails what is queued: the sink has it all after this.
@@ -161,8 +159,9 @@ fn what_a_test_mail_through_a_provider_like_sink_prints() {
     }
     sink.wait_for("Subject: Microblog test mail");
 
-    let certificate = std::path::absolute(sink.dir.path().join(mail_sink::command::CERTIFICATE_FILE))
-        .expect("an absolute path");
+    let certificate =
+        std::path::absolute(sink.dir.path().join(mail_sink::command::CERTIFICATE_FILE))
+            .expect("an absolute path");
     let transcript = normalized(&transcript, sink.port)
         .replace(&format!("\"{}\"", certificate.display()), BOOK_CERTIFICATE)
         .replace(&certificate.display().to_string(), BOOK_CERTIFICATE);

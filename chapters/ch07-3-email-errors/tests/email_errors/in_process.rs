@@ -4,7 +4,7 @@
 use ch07_3_email_errors::{app, mail_layer, ErrorMail};
 use mail_sink::MailSink;
 use rocket::http::Status;
-use test_support::{release, TestApp};
+use test_support::{release, TestApp, RENAME_TO_SUSAN};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// The app's logging, for this thread only: `mail`'s layer.
@@ -34,11 +34,7 @@ fn one_failure_mailed(mail: ErrorMail, sink_port: u16) {
             .merge(("mail.server", "127.0.0.1"))
             .merge(("mail.port", sink_port));
         let app = TestApp::new(rocket.configure(figment)).await;
-        app.create_user("susan", "susan@example.com").await;
-        let john = app.signed_in("john").await;
-        let reply = john
-            .post("/edit_profile", &[("username", "susan"), ("about_me", "")])
-            .await;
+        let (_, reply) = app.rename_to_a_taken_name().await;
         assert_eq!(reply.status, Status::InternalServerError);
         mail.flush().await;
     });
@@ -94,9 +90,7 @@ fn repeats_of_a_failure_are_counted_and_summed_up_in_one_mail_when_the_window_cl
         let john = app.signed_in("john").await;
         let mut references = Vec::new();
         for _ in 0..50 {
-            let reply = john
-                .post("/edit_profile", &[("username", "susan"), ("about_me", "")])
-                .await;
+            let reply = john.submit("/edit_profile", &RENAME_TO_SUSAN).await;
             assert_eq!(reply.status, Status::InternalServerError);
             references.push(reference_on(&reply.body));
         }

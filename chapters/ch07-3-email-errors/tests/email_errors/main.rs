@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use mail_sink::{Mail, MailSink};
-use test_support::{free_port, ChildApp, HttpClient};
+use test_support::{free_port, ChildApp, HttpClient, HttpReply, RENAME_TO_SUSAN};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ch07-3-email-errors");
 const WAIT: Duration = Duration::from_secs(30);
@@ -26,14 +26,20 @@ fn start(mail_port: u16, env: &[(&str, &str)]) -> ChildApp {
     ChildApp::start(BINARY, &all)
 }
 
-/// John renames himself to susan's name: the chapter-6 bug, a 500.
-fn signed_in_john(app: &ChildApp) -> HttpClient {
-    app.signed_in("susan");
-    app.signed_in("john")
+/// John renames himself to susan's name: the chapter-6 bug, the 500 page.
+/// Returns john, who can [`fail`] again.
+fn fail_a_rename(app: &ChildApp) -> HttpClient {
+    let (john, reply) = app.rename_to_a_taken_name();
+    assert_the_500_page(&reply);
+    john
 }
 
+/// John takes susan's name again: the 500 page again.
 fn fail(john: &HttpClient) {
-    let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+    assert_the_500_page(&john.submit("/edit_profile", &RENAME_TO_SUSAN));
+}
+
+fn assert_the_500_page(reply: &HttpReply) {
     assert_eq!(reply.status, 500);
     assert!(reply.body.contains("An unexpected error has occurred"));
 }
@@ -66,8 +72,7 @@ fn in_release_a_failed_rename_mails_exactly_one_report_to_the_admins() {
     let on = "Error mail: on, to admin@example.com, ops@example.com";
     app.wait_for(|app| app.output().contains(on), "the mail-on line");
 
-    let john = signed_in_john(&app);
-    fail(&john);
+    fail_a_rename(&app);
     let mail = sink.mails.recv_timeout(WAIT).expect("a mail");
 
     assert_eq!(mail.from, "no-reply@127.0.0.1");
@@ -117,7 +122,8 @@ fn a_404_or_a_cut_off_body_is_not_an_error_and_a_500_still_is() {
     let sink = sink();
     let mut app = start(sink.addr.port(), &[]);
     app.wait_for(|app| app.output().contains("Error mail: on"), "mail on");
-    let john = signed_in_john(&app);
+    app.signed_in("susan");
+    let john = app.signed_in("john");
 
     assert_eq!(john.get("/no/such/page").status, 404);
     send_a_cut_off_body(app.port);
@@ -145,8 +151,7 @@ fn a_404_or_a_cut_off_body_is_not_an_error_and_a_500_still_is() {
 fn the_debug_profile_sends_no_mail() {
     let sink = sink();
     let mut app = start(sink.addr.port(), &[("ROCKET_PROFILE", "debug")]);
-    let john = signed_in_john(&app);
-    let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+    let (_, reply) = app.rename_to_a_taken_name();
     assert_eq!(reply.status, 500);
     assert!(
         reply.body.contains("The debugger is locked"),
@@ -162,7 +167,7 @@ fn the_debug_profile_sends_no_mail() {
 fn without_mail_server_there_is_no_mail() {
     let sink = sink();
     let mut app = start(sink.addr.port(), &[("MAIL_SERVER", "")]);
-    fail(&signed_in_john(&app));
+    fail_a_rename(&app);
 
     assert!(app.terminate());
     assert!(!app.output().contains("Error mail: on"));
@@ -174,9 +179,7 @@ fn a_hung_mail_server_does_not_hold_up_responses() {
     // Accepts connections and never says a word: not even the SMTP greeting.
     let silent = TcpListener::bind("127.0.0.1:0").expect("a listener");
     let app = start(silent.local_addr().expect("its address").port(), &[]);
-    let john = signed_in_john(&app);
-
-    fail(&john);
+    let john = fail_a_rename(&app);
     let (mut held, _) = silent.accept().expect("the mailer connects");
     // The mailer now waits for a greeting that never comes. Meanwhile:
     fail(&john);
@@ -203,9 +206,7 @@ fn a_mail_server_that_never_answers_is_given_up_on_at_the_deadline() {
     let silent = TcpListener::bind("127.0.0.1:0").expect("a listener");
     let port = silent.local_addr().expect("its address").port();
     let mut app = start(port, &[("ROCKET_MAIL", "{timeout=1}")]);
-    let john = signed_in_john(&app);
-
-    fail(&john);
+    let john = fail_a_rename(&app);
     let given_up = "Error mail not sent: 127.0.0.1:";
     let within = "did not answer within 1 s";
     app.wait_for(|app| app.output().contains(given_up), "the send given up");
@@ -221,9 +222,7 @@ fn a_mail_server_that_never_answers_is_given_up_on_at_the_deadline() {
 #[test]
 fn a_closed_mail_port_is_reported_on_stderr_and_the_app_keeps_serving() {
     let app = start(free_port(), &[]);
-    let john = signed_in_john(&app);
-
-    fail(&john);
+    let john = fail_a_rename(&app);
 
     app.wait_for(
         |app| app.output().contains("Error mail not sent:"),
@@ -249,9 +248,8 @@ fn a_closed_mail_port_is_reported_on_stderr_and_the_app_keeps_serving() {
 fn a_burst_of_one_failure_is_one_mail_and_a_summary_at_shutdown() {
     let sink = sink();
     let mut app = start(sink.addr.port(), &[("ROCKET_MAIL", "{rate_window=3600}")]);
-    let john = signed_in_john(&app);
-
-    for _ in 0..50 {
+    let john = fail_a_rename(&app);
+    for _ in 1..50 {
         fail(&john);
     }
     assert!(app.terminate());

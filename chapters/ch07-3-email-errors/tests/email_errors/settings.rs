@@ -9,7 +9,7 @@ use mail_sink::{MailSink, Security, SinkError, SinkOptions};
 use tempfile::TempDir;
 use test_support::run_to_end;
 
-use super::{decoded, fail, signed_in_john, start, BINARY, WAIT};
+use super::{decoded, fail_a_rename, start, BINARY, WAIT};
 
 const USER: &str = "microblog";
 const PASSWORD: &str = "app-password";
@@ -83,7 +83,7 @@ fn a_failure_is_mailed_through_starttls_after_logging_in() {
     let on = format!("with STARTTLS, logged in as {USER}");
     app.wait_for(|app| app.output().contains(&on), "the mail-on line");
 
-    fail(&signed_in_john(&app));
+    fail_a_rename(&app);
 
     let mail = provider.sink.mails.recv_timeout(WAIT).expect("a mail");
     assert!(decoded(&mail).contains("UNIQUE constraint failed: user.username"));
@@ -98,7 +98,7 @@ fn a_failure_is_mailed_over_tls_from_the_first_byte_after_logging_in() {
     let on = format!("over TLS, logged in as {USER}");
     app.wait_for(|app| app.output().contains(&on), "the mail-on line");
 
-    fail(&signed_in_john(&app));
+    fail_a_rename(&app);
 
     let mail = provider.sink.mails.recv_timeout(WAIT).expect("a mail");
     assert!(decoded(&mail).contains("UNIQUE constraint failed: user.username"));
@@ -110,7 +110,7 @@ fn a_wrong_password_is_explained_on_stderr_with_the_app_password_hint() {
     let env = provider.settings("MAIL_USE_TLS", "my-account-password");
     let app = start(provider.sink.addr.port(), &env);
 
-    fail(&signed_in_john(&app));
+    fail_a_rename(&app);
 
     let not_sent = "Error mail not sent:";
     app.wait_for(|app| app.output().contains(not_sent), "the failed send");

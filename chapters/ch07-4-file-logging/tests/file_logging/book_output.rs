@@ -19,9 +19,7 @@ const FIXED_ASCTIME: &str = "2026-11-27 01:02:03,456";
 #[test]
 fn the_log_after_startup_and_a_failed_rename() {
     let mut app = ChildApp::start(BINARY, &[]);
-    app.signed_in("susan");
-    let john = app.signed_in("john");
-    let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+    let (_, reply) = app.rename_to_a_taken_name();
     assert_eq!(reply.status, 500);
     // The ERROR record ends with the count of the frames it leaves out.
     app.wait_for(

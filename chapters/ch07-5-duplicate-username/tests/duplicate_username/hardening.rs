@@ -12,7 +12,7 @@ async fn markup_in_a_username_or_about_me_comes_out_escaped_everywhere() {
     let app = app().await;
     let visitor = app.browser().await;
     let registered = visitor
-        .post(
+        .submit(
             "/register",
             &[
                 ("username", SCRIPT),
@@ -24,10 +24,10 @@ async fn markup_in_a_username_or_about_me_comes_out_escaped_everywhere() {
         .await;
     assert_eq!(registered.status, Status::SeeOther);
     visitor
-        .post("/login", &[("username", SCRIPT), ("password", PASSWORD)])
+        .submit("/login", &[("username", SCRIPT), ("password", PASSWORD)])
         .await;
     visitor
-        .post(
+        .submit(
             "/edit_profile",
             &[("username", SCRIPT), ("about_me", SCRIPT)],
         )
@@ -69,7 +69,7 @@ async fn the_session_cookie_is_encrypted_http_only_and_same_site_lax() {
     // Re-sign in to see the attributes the server sets.
     let fresh = app.browser().await;
     let reply = fresh
-        .post("/login", &[("username", "john"), ("password", PASSWORD)])
+        .submit("/login", &[("username", "john"), ("password", PASSWORD)])
         .await;
     let cookie = reply.set_cookie("user_id").expect("set on sign-in");
     assert_eq!(cookie.http_only(), Some(true));
@@ -222,12 +222,12 @@ fn arbitrary_form_input_never_gives_a_500_and_rejected_input_changes_nothing() {
     proptest!(config, |(username in prop_oneof![1 => "[a-z]{1,12}", 3 => hostile_text()], email in some_email(), password in hostile_text(),
                         new_name in prop_oneof![Just("john".to_owned()), hostile_text()],
                         about_me in hostile_text(), raw in "[a-z_%=&+0-9A-F]{0,60}")| {
-        let registered = runtime.block_on(visitor.post(
+        let registered = runtime.block_on(visitor.submit(
             "/register",
             &[("username", &username), ("email", &email), ("password", &password), ("password2", &password)],
         ));
         prop_assert!(!registered.status.class().is_server_error(), "register: {}", registered.status);
-        let login = runtime.block_on(visitor.post("/login", &[("username", &username), ("password", &password)]));
+        let login = runtime.block_on(visitor.submit("/login", &[("username", &username), ("password", &password)]));
         prop_assert!(!login.status.class().is_server_error(), "login: {}", login.status);
         if registered.status == Status::SeeOther {
             accepted.set(accepted.get() + 1);
@@ -236,11 +236,11 @@ fn arbitrary_form_input_never_gives_a_500_and_rejected_input_changes_nothing() {
         runtime.block_on(visitor.get("/logout"));
 
         let before = profile("john");
-        let edited = runtime.block_on(john.post("/edit_profile", &[("username", &new_name), ("about_me", &about_me)]));
+        let edited = runtime.block_on(john.submit("/edit_profile", &[("username", &new_name), ("about_me", &about_me)]));
         prop_assert!(!edited.status.class().is_server_error(), "edit: {}", edited.status);
         if edited.status == Status::SeeOther {
             // Saved. Back to john, so that the next case starts from him.
-            let back = runtime.block_on(john.post("/edit_profile", &[("username", "john"), ("about_me", "")]));
+            let back = runtime.block_on(john.submit("/edit_profile", &[("username", "john"), ("about_me", "")]));
             prop_assert_eq!(back.status, Status::SeeOther, "renamed to {:?}, and not back", new_name);
         } else {
             prop_assert_eq!(&before, &profile("john"), "a rejected edit changed the profile");
@@ -270,7 +270,7 @@ async fn a_body_over_the_form_limit_is_the_413_page() {
     let john = app.signed_in("john").await;
     let huge = "a".repeat(1024 * 1024);
     let reply = john
-        .post(
+        .submit(
             "/edit_profile",
             &[("username", "john"), ("about_me", &huge)],
         )

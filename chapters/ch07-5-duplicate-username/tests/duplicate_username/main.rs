@@ -17,15 +17,8 @@ const FORM_ERROR: &str = r#"<span style="color: red;">[Please use a different us
 #[rocket::async_test]
 async fn renaming_to_a_taken_username_shows_the_form_error_and_saves_nothing() {
     let app = app().await;
-    app.create_user("susan", "susan@example.com").await;
-    let john = app.signed_in("john").await;
 
-    let page = john
-        .post(
-            "/edit_profile",
-            &[("username", "susan"), ("about_me", "typed text")],
-        )
-        .await;
+    let (_, page) = app.rename_to_a_taken_name().await;
 
     assert_eq!(page.status, Status::Ok);
     let field = page
@@ -61,7 +54,7 @@ async fn keeping_your_own_username_while_editing_about_me_saves() {
     let john = app.signed_in("john").await;
 
     let reply = john
-        .post(
+        .submit(
             "/edit_profile",
             &[("username", "john"), ("about_me", "Still john")],
         )
@@ -100,7 +93,7 @@ async fn the_username_must_be_1_to_64_characters_and_about_me_at_most_140() {
     ];
     for (username, about_me, message) in cases {
         let page = john
-            .post(
+            .submit(
                 "/edit_profile",
                 &[("username", username), ("about_me", about_me)],
             )
@@ -111,7 +104,7 @@ async fn the_username_must_be_1_to_64_characters_and_about_me_at_most_140() {
     }
 
     let reply = john
-        .post(
+        .submit(
             "/edit_profile",
             &[("username", &name_64), ("about_me", &"a".repeat(140))],
         )
@@ -141,7 +134,7 @@ async fn a_name_taken_between_the_check_and_the_write_is_the_same_form_error() {
     .expect("the trigger");
 
     let page = john
-        .post(
+        .submit(
             "/edit_profile",
             &[("username", "winner"), ("about_me", "racing")],
         )
@@ -165,7 +158,7 @@ async fn twenty_concurrent_renames_to_one_free_name_give_one_success_and_ninetee
     }
 
     let replies = join_all(users.iter().map(|user| {
-        user.post(
+        user.submit(
             "/edit_profile",
             &[("username", "winner"), ("about_me", "I won")],
         )
@@ -202,10 +195,8 @@ fn the_form_error_logs_no_error_and_mails_nothing() {
         env!("CARGO_BIN_EXE_ch07-5-duplicate-username"),
         &[("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", &port)],
     );
-    app.signed_in("susan");
-    let john = app.signed_in("john");
 
-    let reply = john.submit("/edit_profile", &[("username", "susan"), ("about_me", "")]);
+    let (_, reply) = app.rename_to_a_taken_name();
 
     assert_eq!(reply.status, 200);
     assert!(reply.body.contains(FORM_ERROR));
