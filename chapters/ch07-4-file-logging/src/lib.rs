@@ -1,13 +1,13 @@
-//! Step 4: logging to a file.
+//! Step 4: logging to a file. The lesson is in this file: [`log_file`] (the
+//! `RotatingFileHandler`, its format and its level), [`init_logging`] (that
+//! layer on top of step 3's subscriber) and [`app`] (the startup line).
 //!
 //! Flask adds a `RotatingFileHandler('logs/microblog.log', maxBytes=10240,
 //! backupCount=10)` with the format
 //! `%(asctime)s %(levelname)s: %(message)s [in %(pathname)s:%(lineno)d]`, sets
-//! the level to INFO and logs "Microblog startup", all outside debug mode. Here
-//! the file is one more layer of the `tracing` subscriber, filtered to the
-//! app's own records. [`RotatingFile`] rotates it as Python does, and
-//! `tracing_appender::non_blocking` moves the writing to a thread of its own,
-//! so no request waits for the disk.
+//! the level to INFO and logs "Microblog startup", all outside debug mode.
+//! [`RotatingFile`] rotates the file as Python does, and
+//! `tracing_appender::non_blocking` moves the writing to a thread of its own.
 
 mod lost_records;
 mod python_format;
@@ -55,9 +55,9 @@ pub async fn run(app: fn() -> Rocket<Build>) {
 
 // ANCHOR: init_logging
 // ANCHOR: subscriber
-/// One subscriber for the whole process: the terminal, the file (outside
-/// debug) and the error mail. Keep the returned guard until the app has shut
-/// down; dropping it flushes the file.
+/// Step 3's subscriber (the terminal and the error mail) plus the file,
+/// outside debug. Keep the returned guard until the app has shut down;
+/// dropping it flushes the file.
 pub fn init_logging(figment: &Figment, mail: &ErrorMail) -> Option<WorkerGuard> {
     let (file, guard) = if figment.profile() == Config::DEBUG_PROFILE {
         (None, None)
@@ -71,10 +71,8 @@ pub fn init_logging(figment: &Figment, mail: &ErrorMail) -> Option<WorkerGuard> 
             }
         }
     };
-    tracing_subscriber::registry()
-        .with(ch07_3_email_errors::terminal(figment))
+    ch07_3_email_errors::subscriber(figment, mail)
         .with(file)
-        .with(ch07_3_email_errors::mail_layer(mail))
         .init();
     guard
 }

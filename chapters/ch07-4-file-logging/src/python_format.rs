@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write};
 
-use ch07_3_email_errors::mail::EventText;
+use ch07_3_email_errors::event_text::EventText;
 use time::macros::format_description;
 use time::OffsetDateTime;
 use tracing::{Event, Level, Subscriber};

@@ -1,9 +1,10 @@
-//! Why a mail was not sent, in plain words: what went wrong, and which setting
-//! to change. Python's `SMTPHandler` prints the bare exception
-//! (`SMTPAuthenticationError: (535, ...)`) and leaves the rest to you; these are
-//! the troubles a learner meets when pointing the tutorial at a real provider.
+//! Why a mail was not sent, in plain words on stderr. Machinery: a learner can
+//! skip this module on a first read; it explains failures, it sends nothing.
 //!
-//! A learner can skip this module: it explains failures, it sends nothing.
+//! What went wrong, and which setting to change. Python's `SMTPHandler` prints
+//! the bare exception (`SMTPAuthenticationError: (535, ...)`) and leaves the
+//! rest to you; these are the troubles a learner meets when pointing the
+//! tutorial at a real provider.
 
 use std::error::Error;
 use std::io;
