@@ -173,9 +173,7 @@ impl Browser<'_> {
     /// Fills in the form at `uri` as a visitor does: GETs its page, then posts
     /// `fields` with the page's CSRF token.
     pub async fn submit(&self, uri: &str, fields: &[(&str, &str)]) -> Reply {
-        let page = self.get(uri).await;
-        self.post_raw(uri, &filled_in(uri, &page.body, fields))
-            .await
+        self.send(self.filled_in_request(uri, fields).await).await
     }
 
     /// [`Browser::submit`] with an extra header, `Accept: */*` as `curl` sends it, say.
@@ -186,8 +184,7 @@ impl Browser<'_> {
         name: &'static str,
         value: String,
     ) -> Reply {
-        let page = self.get(uri).await;
-        let request = self.form_request(uri, &filled_in(uri, &page.body, fields));
+        let request = self.filled_in_request(uri, fields).await;
         self.send(request.header(rocket::http::Header::new(name, value)))
             .await
     }
@@ -195,6 +192,12 @@ impl Browser<'_> {
     /// POSTs `body` as a form, as it is: no CSRF token added.
     pub async fn post_raw(&self, uri: &str, body: &str) -> Reply {
         self.send(self.form_request(uri, body)).await
+    }
+
+    /// The POST of the form at `uri`, with `fields` and its page's CSRF token.
+    async fn filled_in_request(&self, uri: &str, fields: &[(&str, &str)]) -> LocalRequest<'_> {
+        let page = self.get(uri).await;
+        self.form_request(uri, &filled_in(uri, &page.body, fields))
     }
 
     fn form_request(&self, uri: &str, body: &str) -> LocalRequest<'_> {
@@ -285,5 +288,23 @@ impl Reply {
 
     pub fn set_cookie(&self, name: &str) -> Option<&Cookie<'static>> {
         self.set_cookies.iter().find(|cookie| cookie.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::filled_in;
+
+    #[test]
+    fn a_form_is_filled_in_with_the_token_on_its_page() {
+        let page = r#"<form><input name="csrf_token" type="hidden" value="t0k3n"></form>"#;
+        let body = filled_in("/login", page, &[("username", "jo hn")]);
+        assert_eq!(body, "username=jo%20hn&csrf_token=t0k3n");
+    }
+
+    #[test]
+    #[should_panic(expected = "no form with a CSRF token at /logout")]
+    fn a_page_without_a_form_fails_the_test() {
+        filled_in("/logout", "<p>Signed out</p>", &[]);
     }
 }

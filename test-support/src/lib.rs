@@ -6,6 +6,11 @@
 //!   what needs a process (stdout, the log file, SMTP, shutdown).
 //! - [`MemoryWatch`]: such a process's peak memory, for the stress suite and
 //!   the benchmark.
+//!
+//! Both kinds of visitor have the same verbs: `get`; `submit`, which fills in
+//! the form at a path as a browser does (its page first, for the CSRF token);
+//! and `post_raw`, which sends a body as it is. `rename_to_a_taken_name`, on
+//! either app, sets up the chapter's bug.
 
 pub mod book_output;
 mod child;
