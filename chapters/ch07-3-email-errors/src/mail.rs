@@ -9,7 +9,9 @@
 //! `rate_limit` kinds of failure are mailed, the first of each kind at once;
 //! its repeats are counted, and one summary mail per kind says how many when
 //! its window closes. What goes over the limit, or does not fit the queue, is
-//! counted in the next mail, or at shutdown in one last note.
+//! counted in the next mail, or at shutdown in one last note. So a window has
+//! at most `rate_limit` mails of new kinds, plus one summary per kind, and the
+//! app's life one shutdown note.
 //!
 //! - [`layer`]: the queue, its `tracing` layer and the fairing (the lesson).
 //! - `sender`: the task that sends, its grouping and its limit, and the mail.

@@ -1,11 +1,11 @@
-//! The lesson: Flask's `SMTPHandler` on `app.logger`, as a queue with two
-//! ends. [`ErrorMail`]'s `on_event` is the handler (it only queues the error),
-//! and [`fairing`] holds Flask's two conditions, `if not app.debug` and
-//! `if app.config['MAIL_SERVER']`, and starts the sender.
+//! The lesson of step 3, Flask's `SMTPHandler` on `app.logger`: read this
+//! module first. [`ErrorMail`]'s `on_event` is the handler (it only queues the
+//! error), and [`fairing`] holds Flask's two conditions, `if not app.debug`
+//! and `if app.config['MAIL_SERVER']`, and starts the sender.
 //!
-//! [`ErrorMail`] is that queue. `main` makes one and hands it to both ends: the
-//! layer in the subscriber, and the app (as managed state), whose fairing
-//! starts the sender. Nothing is global, so two apps in one process have two
+//! [`ErrorMail`] is a queue with two ends. `main` makes one and hands it to
+//! both: the layer in the subscriber, and the app (as managed state), whose
+//! fairing starts the sender. Nothing is global, so two apps in one process have two
 //! queues.
 
 use std::sync::atomic::{AtomicU64, Ordering};
