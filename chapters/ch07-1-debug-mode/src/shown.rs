@@ -1,6 +1,9 @@
-//! A failure as the debug page shows it: the request it happened to, its cause
-//! chain, and its backtrace as frames, with the source lines of the frames in
-//! this workspace. Machinery: a learner can skip this module.
+//! A failure as the debug page shows it. Machinery: a learner can skip this
+//! module on a first read.
+//!
+//! The report holds the request the failure happened to, its cause chain, and
+//! its backtrace as frames, with the source lines of the frames in this
+//! workspace.
 
 use std::path::Path;
 

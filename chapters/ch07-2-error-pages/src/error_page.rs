@@ -1,5 +1,5 @@
 //! The error page itself, and Flask's 405. Machinery: a learner can skip this
-//! module; the catchers in `lib.rs` are the lesson.
+//! module on a first read; the catchers in `lib.rs` are the lesson.
 
 use rocket::http::{Header, Method, Status};
 use rocket::response::{self, Responder};

@@ -1,4 +1,6 @@
-//! Step 2: custom error pages.
+//! Step 2: custom error pages. The lesson is in this file: the catchers
+//! `not_found`, `internal_error` and `other_error`, which `app()`
+//! registers. `error_page.rs` is machinery.
 //!
 //! Flask's app/errors.py registers handlers for 404 and 500 that render
 //! templates extending base.html. Rocket calls these *catchers*. Here there is a

@@ -1,4 +1,6 @@
-//! Step 5: fixing the duplicate username bug.
+//! Step 5: fixing the duplicate username bug. The lesson is in this file: the
+//! fixed `edit_profile` handler, and `app()`, which puts it in front of
+//! chapter 6's.
 //!
 //! Flask's fix is `EditProfileForm.validate_username`: if the name changed, look
 //! it up, and if someone has it, fail the form with "Please use a different
