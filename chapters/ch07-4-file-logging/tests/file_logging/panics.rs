@@ -3,12 +3,12 @@
 //! In process, so the test can mount a handler that panics; the log file and
 //! the mail are real (a temporary `logs/`, the SMTP sink on loopback).
 
-use std::time::Duration;
-
 use ch07_3_email_errors::{mail_layer, ErrorMail};
 use mail_sink::MailSink;
 use rocket::http::Status;
 use test_support::{release, TestApp};
+
+use crate::{assert_mailed, reference_on};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// Test-only: a handler that panics.
@@ -52,8 +52,7 @@ fn a_handlers_panic_has_one_reference_on_the_500_page_in_the_log_and_in_the_mail
     };
     drop(flush_file);
 
-    let at = page.find("E-").expect("a reference on the 500 page");
-    let reference = &page[at..at + 10];
+    let reference = reference_on(&page);
     let log = std::fs::read_to_string(logs.path().join("microblog.log")).expect("the log");
     let line = log.lines().find(|line| line.contains(reference));
     assert!(
@@ -62,14 +61,5 @@ fn a_handlers_panic_has_one_reference_on_the_500_page_in_the_log_and_in_the_mail
         )),
         "{reference} in {log}"
     );
-    let mail = sink
-        .mails
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the error mail");
-    assert!(
-        mail.data
-            .contains(&format!("Subject: Microblog Failure {reference}")),
-        "{}",
-        mail.data
-    );
+    assert_mailed(&sink, reference);
 }
