@@ -1,5 +1,5 @@
 //! Says on stderr when log records cannot be written (a full disk, say).
-//! Machinery: a learner can skip this module.
+//! Machinery: a learner can skip this module on a first read.
 //!
 //! `tracing_appender`'s writer thread drops a failed write without a word, so
 //! this writer, between it and the rotating file, says it instead: once when

@@ -1,3 +1,6 @@
+//! Each line of the file in Python's format. Machinery: a learner can skip this
+//! module on a first read; `lib.rs` shows where it goes.
+//!
 //! `%(asctime)s %(levelname)s: %(message)s [in %(pathname)s:%(lineno)d]`
 
 use std::fmt::{self, Write};

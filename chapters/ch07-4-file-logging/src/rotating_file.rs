@@ -1,3 +1,6 @@
+//! The rotation of `RotatingFileHandler`. Machinery: a learner can skip this
+//! module on a first read; `lib.rs` shows how it is set up.
+//!
 //! `RotatingFileHandler('logs/microblog.log', maxBytes=10240, backupCount=10)`:
 //! a file that is renamed to `.1` (and `.1` to `.2`, and so on) before a
 //! record would take it to `maxBytes`.
