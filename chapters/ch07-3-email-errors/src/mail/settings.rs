@@ -56,6 +56,7 @@ fn default_timeout() -> u64 {
     10
 }
 
+// ANCHOR: hidden_password
 impl std::fmt::Debug for MailConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MailConfig")
@@ -74,6 +75,7 @@ impl std::fmt::Debug for MailConfig {
             .finish()
     }
 }
+// ANCHOR_END: hidden_password
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

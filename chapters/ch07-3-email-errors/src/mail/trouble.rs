@@ -14,6 +14,7 @@ use rustls::CertificateError;
 
 use super::MailConfig;
 
+// ANCHOR: send_error
 /// Why a send failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -24,6 +25,7 @@ pub enum SendError {
     #[error("the mail server did not finish within {} s", .0.as_secs())]
     Deadline(Duration),
 }
+// ANCHOR_END: send_error
 
 /// Google's help page for app passwords (other providers have the same idea).
 const APP_PASSWORDS: &str = "https://support.google.com/accounts/answer/185833";
@@ -31,6 +33,7 @@ const APP_PASSWORDS: &str = "https://support.google.com/accounts/answer/185833";
 /// The two ways to encrypt, with the ports that providers use them on.
 const EITHER_TLS: &str = "MAIL_USE_TLS (port 587) or MAIL_USE_SSL (port 465)";
 
+// ANCHOR: explained
 /// `error`, explained for someone who set `config`: one line, what happened
 /// first, then what to change, then the error as it was reported.
 pub fn explained(error: &SendError, config: &MailConfig) -> String {
@@ -41,6 +44,7 @@ pub fn explained(error: &SendError, config: &MailConfig) -> String {
     };
     format!("{what} [{error}]")
 }
+// ANCHOR_END: explained
 
 fn explanation(error: &SendError, config: &MailConfig, server: &str) -> Option<String> {
     let logs_in = config.username.is_some() || config.password.is_some();
