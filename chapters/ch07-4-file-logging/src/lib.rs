@@ -84,6 +84,7 @@ const MAX_BYTES: u64 = 10240;
 /// `backupCount=10`: `microblog.log.1` (the newest) to `microblog.log.10`.
 const BACKUP_COUNT: u32 = 10;
 
+// ANCHOR: file_layer
 /// The file layer: `logs/microblog.log`, the app's own records from INFO up,
 /// in Python's format, rotated before 10240 bytes with 10 backups (`.1` the
 /// newest).
@@ -114,5 +115,6 @@ where
         .with_filter(ch07_3_email_errors::app_records(LevelFilter::INFO));
     Ok((layer, guard))
 }
+// ANCHOR_END: file_layer
 // ANCHOR_END: log_file
 // ANCHOR_END: init_logging

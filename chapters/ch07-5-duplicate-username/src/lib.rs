@@ -60,6 +60,7 @@ pub async fn edit_profile(
     mut db: Connection<Db>,
 ) -> Result<FormReply, AppError> {
     let CsrfForm(form) = form;
+    // ANCHOR: validate_username
     let mut errors = form.validate();
     // `validate_username`: keeping your own name is fine.
     if *form.username != current_user.username
@@ -80,6 +81,7 @@ pub async fn edit_profile(
             Err(error) => return Err(error.into()),
         }
     }
+    // ANCHOR_END: validate_username
     Ok(FormReply::Page(render_edit_profile(
         page, form, errors, &csrf,
     )))
