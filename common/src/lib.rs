@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod failure;
 pub mod forms;
+pub mod launch;
 pub mod models;
 pub mod page;
 pub mod passwords;
@@ -25,31 +26,10 @@ pub use page::Page;
 
 /// The whole chapter-6 app, configured from Rocket.toml and `ROCKET_*` variables.
 pub fn app() -> Rocket<Build> {
-    let rocket = rocket::build();
-    explain_missing_secret_key(&rocket);
-    rocket
+    rocket::build()
         .attach(db::stage())
         .attach(templates::fairing())
         .manage(passwords::PasswordHasher::one_per_core())
         .mount("/", routes::routes())
         .register("/", catchers![routes::login_required])
 }
-
-// ANCHOR: secret_key
-/// Rocket refuses to start outside debug without a secret key (sessions would be
-/// forgeable otherwise), but its message doesn't say where the key goes.
-fn explain_missing_secret_key(rocket: &Rocket<Build>) {
-    let figment = rocket.figment();
-    let debug = figment.profile() == rocket::Config::DEBUG_PROFILE;
-    let missing = figment
-        .extract_inner::<rocket::config::SecretKey>("secret_key")
-        .map_or(true, |key| key.is_zero());
-    if !debug && missing {
-        eprintln!(
-            "The {} profile needs a secret key for its session cookies. Set one with\n  \
-             ROCKET_SECRET_KEY=$(openssl rand -base64 32)",
-            figment.profile()
-        );
-    }
-}
-// ANCHOR_END: secret_key

@@ -71,6 +71,39 @@ pub fn run_to_end(binary: &str, args: &[&str], env: &[(&str, &str)]) -> std::pro
         .expect("the binary runs")
 }
 
+/// `binary` started as [`ChildApp`] starts it, but with no secret key, as a
+/// learner's `ROCKET_PROFILE=release cargo run` without one: its exit status
+/// and what it wrote to stderr. Fails the test if it is still running after
+/// 30 seconds, serving without a key.
+pub fn run_without_secret_key(binary: &str) -> (std::process::ExitStatus, String) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let child = command(binary, dir.path(), &[])
+        .env_remove("ROCKET_SECRET_KEY")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // Killed if the test fails while it runs.
+    let mut child = KilledOnDrop(child);
+    let status = poll("the binary to refuse to start", String::new, || {
+        child.0.try_wait().expect("its status")
+    });
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.0.stderr.take() {
+        std::io::Read::read_to_string(&mut pipe, &mut stderr).expect("its stderr");
+    }
+    (status, stderr)
+}
+
+struct KilledOnDrop(std::process::Child);
+
+impl Drop for KilledOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The real binary of a step in its own working directory, with its own port
 /// and database. Killed when dropped.
 #[derive(Debug)]

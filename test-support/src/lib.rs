@@ -18,7 +18,8 @@ mod in_process;
 mod memory;
 
 pub use child::{
-    free_port, run_to_end, ChildApp, HttpClient, HttpReply, MAIL_SETTINGS, ROCKET_TOML,
+    free_port, run_to_end, run_without_secret_key, ChildApp, HttpClient, HttpReply, MAIL_SETTINGS,
+    ROCKET_TOML,
 };
 pub use in_process::{
     csrf_token_in, form_body, release, Browser, Reply, TestApp, PASSWORD, RENAME_TO_SUSAN,

@@ -11,11 +11,14 @@
 
 pub mod event_text;
 pub mod mail;
+mod terminal;
 
 pub use mail::ErrorMail;
 
+use std::process::ExitCode;
+
 use rocket::figment::Figment;
-use rocket::{Build, Config, Rocket};
+use rocket::{Build, Rocket};
 use tracing::Subscriber;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Layer, SubscriberExt};
@@ -30,23 +33,14 @@ pub fn app() -> Rocket<Build> {
 // ANCHOR_END: app
 
 /// What `main` does once logging is installed: the app, with `mail` handed to
-/// its fairing, until it shuts down; then the queued error mail. Rocket 0.5
-/// can end on SIGTERM without running its shutdown fairings (see
-/// [`ErrorMail::flush`]), so the flush comes after it returns too.
-pub async fn launch(app: Rocket<Build>, mail: ErrorMail) {
-    match app.manage(mail.clone()).launch().await {
-        Ok(_) => {}
-        // The shutdown was cut short (a client reset its connection, a request
-        // was open at the deadline, or Rocket's accept loop saw the signal
-        // first): still a shutdown, so say so, and exit normally once the mail
-        // (and a later step's log) is flushed.
-        Err(error) if matches!(error.kind(), rocket::error::ErrorKind::Shutdown(..)) => {
-            tracing::warn!("The shutdown was cut short ({error}); flushing all the same");
-        }
-        // As `#[launch]` does: a failed launch explains itself when dropped.
-        Err(error) => drop(error),
-    }
+/// its fairing, until it shuts down (common's `launch`, which also says why a
+/// start failed); then the queued error mail. Rocket 0.5 can end on SIGTERM
+/// without running its shutdown fairings (see [`ErrorMail::flush`]), so the
+/// flush comes after it returns too. The exit status is `main`'s.
+pub async fn launch(app: Rocket<Build>, mail: ErrorMail) -> ExitCode {
+    let status = common::launch::launch(app.manage(mail.clone())).await;
     mail.flush().await;
+    status
 }
 
 // ANCHOR: init_logging
@@ -58,7 +52,7 @@ pub fn subscriber(
     mail: &ErrorMail,
 ) -> impl Subscriber + Send + Sync + for<'a> LookupSpan<'a> {
     tracing_subscriber::registry()
-        .with(terminal(figment))
+        .with(terminal::layer(figment))
         .with(mail_layer(mail))
 }
 
@@ -89,32 +83,3 @@ where
     mail.clone().with_filter(app_records(LevelFilter::ERROR))
 }
 // ANCHOR_END: init_logging
-
-/// The terminal layer. In the debug profile, what a developer wants while
-/// working, as Werkzeug's development server shows it: Rocket's launch output
-/// and its lines for every request. In release, the app's own records,
-/// Rocket's launch line (which names the address) and why a launch failed;
-/// nothing for an ordinary request, and a 404 is not an ERROR line.
-fn terminal<S>(figment: &Figment) -> impl Layer<S>
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    let shown = if figment.profile() == Config::DEBUG_PROFILE {
-        Targets::new().with_default(LevelFilter::INFO)
-    } else {
-        app_records(LevelFilter::INFO)
-            // "Rocket has launched from http://127.0.0.1:8000" (a WARN, as
-            // Rocket logs it, so that it shows at every level).
-            .with_target("rocket::launch", LevelFilter::WARN)
-            // Why a launch failed: a port in use, a missing secret key, a bad
-            // setting, a database that cannot be opened.
-            .with_target("rocket::error", LevelFilter::INFO)
-            .with_target("rocket::config", LevelFilter::INFO)
-            .with_target("rocket_db_pools", LevelFilter::ERROR)
-    };
-    use std::io::IsTerminal;
-    tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_filter(shown)
-}

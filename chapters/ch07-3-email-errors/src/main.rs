@@ -23,8 +23,7 @@ async fn main() -> ExitCode {
     let mail = ch07_3_email_errors::ErrorMail::default();
     // Before `app()`: building a Rocket installs Rocket's own logger.
     ch07_3_email_errors::init_logging(&rocket::Config::figment(), &mail);
-    ch07_3_email_errors::launch(ch07_3_email_errors::app(), mail).await;
-    ExitCode::SUCCESS
+    ch07_3_email_errors::launch(ch07_3_email_errors::app(), mail).await
 }
 
 async fn send_test_mail() -> ExitCode {

@@ -14,6 +14,7 @@ mod python_format;
 mod rotating_file;
 
 use std::path::Path;
+use std::process::ExitCode;
 
 use ch07_3_email_errors::ErrorMail;
 use rocket::fairing::AdHoc;
@@ -45,11 +46,11 @@ pub fn app() -> Rocket<Build> {
 /// What `main` does: logging first (building the app would install Rocket's
 /// own logger), then step 3's launch, which ends with the error mail flushed,
 /// then the log file's flush when the guard goes.
-pub async fn run(app: fn() -> Rocket<Build>) {
+pub async fn run(app: fn() -> Rocket<Build>) -> ExitCode {
     // The figment `app()` will read: Rocket.toml, then the environment.
     let mail = ErrorMail::default();
     let _flush_on_exit = init_logging(&rocket::Config::figment(), &mail);
-    ch07_3_email_errors::launch(app(), mail).await;
+    ch07_3_email_errors::launch(app(), mail).await
 }
 // ANCHOR_END: run
 

@@ -2,6 +2,6 @@
 //! `logs/microblog.log` in the release profile.
 
 #[rocket::main]
-async fn main() {
-    ch07_4_file_logging::run(ch07_4_file_logging::app).await;
+async fn main() -> std::process::ExitCode {
+    ch07_4_file_logging::run(ch07_4_file_logging::app).await
 }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod binary;
+mod book_output;
 mod csrf;
 mod database;
 mod profile;

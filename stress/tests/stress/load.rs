@@ -119,7 +119,7 @@ fn sigterm_under_load_exits_cleanly_with_the_log_flushed() {
     assert!(clean, "a clean exit:\n{}", app.output());
     let log = app.whole_log();
     assert!(log.contains("INFO: Microblog startup"), "{log}");
-    // Rocket 0.5 can end without its graceful part (see step 3's `launch`),
+    // Rocket 0.5 can end without its graceful part (see common's `launch`),
     // and then says so in a WARNING; any other ending leaves no record.
     let cut_short = "WARNING: The shutdown was cut short";
     let unexpected = |line: &&str| {

@@ -174,6 +174,24 @@ fn without_mail_server_there_is_no_mail() {
     assert!(all_mails(&sink).is_empty());
 }
 
+/// Rocket logs its launch line as a WARN, so that it shows at every level;
+/// the terminal shows it as Rocket's own logger does, with no level, in
+/// release as in debug.
+#[test]
+fn the_launch_line_is_not_a_warning_in_either_profile() {
+    for profile in ["release", "debug"] {
+        let app = ChildApp::start(BINARY, &[("ROCKET_PROFILE", profile)]);
+        let output = app.output();
+        let line = output
+            .lines()
+            .find(|line| line.contains("Rocket has launched from http"));
+        assert!(
+            line.is_some_and(|line| !line.contains("WARN")),
+            "{profile}: {output}"
+        );
+    }
+}
+
 #[test]
 fn a_hung_mail_server_does_not_hold_up_responses() {
     // Accepts connections and never says a word: not even the SMTP greeting.

@@ -208,3 +208,21 @@ fn the_form_error_logs_no_error_and_mails_nothing() {
     assert!(!log.contains(" ERROR: "));
     assert_eq!(sink.mails.try_iter().count(), 0);
 }
+
+/// `ROCKET_PROFILE=release cargo run -p ch07-5-duplicate-username` without a
+/// secret key: one message that says where the key goes, status 1, no panic.
+#[test]
+fn the_release_binary_without_a_secret_key_exits_with_status_1_and_says_why() {
+    let binary = env!("CARGO_BIN_EXE_ch07-5-duplicate-username");
+    let (status, stderr) = test_support::run_without_secret_key(binary);
+
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("The release profile needs a secret key")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

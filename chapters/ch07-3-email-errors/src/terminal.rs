@@ -1,0 +1,69 @@
+//! What the terminal shows, in each profile. Machinery: a learner can skip this
+//! module on a first read.
+//!
+//! In the debug profile, what a developer wants while working, as Werkzeug's
+//! development server shows it: Rocket's launch output and its lines for every
+//! request. In release, the app's own records, Rocket's launch line (which
+//! names the address) and why a launch failed; nothing for an ordinary
+//! request, and a 404 is not an ERROR line.
+
+use std::io::IsTerminal;
+
+use rocket::figment::Figment;
+use rocket::Config;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Metadata, Subscriber};
+use tracing_subscriber::filter::{filter_fn, FilterExt, LevelFilter, Targets};
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::app_records;
+
+/// The terminal layer for `figment`'s profile.
+pub fn layer<S>(figment: &Figment) -> impl Layer<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let shown = if figment.profile() == Config::DEBUG_PROFILE {
+        Targets::new().with_default(LevelFilter::INFO)
+    } else {
+        app_records(LevelFilter::INFO)
+            // Why a launch failed: a port in use, a bad setting, a database
+            // that cannot be opened.
+            .with_target("rocket::error", LevelFilter::INFO)
+            .with_target("rocket::config", LevelFilter::INFO)
+            .with_target("rocket_db_pools", LevelFilter::ERROR)
+    };
+    let records = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_filter(shown.and(filter_fn(|metadata| !is_launch_line(metadata))));
+    records.and_then(LaunchLine.with_filter(filter_fn(is_launch_line)))
+}
+
+/// "Rocket has launched from http://127.0.0.1:8000": Rocket logs it as a
+/// WARN, so that it shows at every log level, but it is no warning.
+fn is_launch_line(metadata: &Metadata<'_>) -> bool {
+    metadata.target() == "rocket::launch" && *metadata.level() == Level::WARN
+}
+
+/// Writes the launch line as Rocket's own logger does, without a level.
+struct LaunchLine;
+
+impl<S: Subscriber> Layer<S> for LaunchLine {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        eprintln!("{}", message.0);
+    }
+}
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
