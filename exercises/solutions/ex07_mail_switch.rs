@@ -21,10 +21,11 @@
 //!   app as managed state, a `Mailer`, for the sender to use.
 //!
 //! And write `transport`: lettre's `AsyncSmtpTransport` to `server` on
-//! `config.port`. With `use_tls`, it upgrades the connection with STARTTLS
-//! (`starttls_relay`); without, it talks plain SMTP, as `SMTPHandler` does by
-//! default (`builder_dangerous`: lettre's name says what sending in the clear
-//! is). It logs in with `username` and `password` when either is set.
+//! `config.port`. It starts in plain SMTP, as `SMTPHandler` does by default
+//! (`builder_dangerous`: lettre's name says what sending in the clear is).
+//! With `use_tls`, it upgrades the connection with STARTTLS, and sends nothing
+//! unless the upgrade succeeds: `Tls::Required`, as the chapter does. It logs
+//! in with `username` and `password` when either is set.
 //!
 //! The chapter's version is the mail setup and its fairing, in
 //! chapters/ch07-3-email-errors/.
@@ -33,6 +34,7 @@
 //! Stuck? `cargo run -p exercises --bin hint -- 7`
 
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use rocket::fairing::AdHoc;
 use rocket::Config;
@@ -87,12 +89,12 @@ pub fn transport(
     config: &MailConfig,
     server: &str,
 ) -> Result<Smtp, lettre::transport::smtp::Error> {
-    let mut builder = if config.use_tls {
-        Smtp::starttls_relay(server)?
-    } else {
-        Smtp::builder_dangerous(server)
-    };
-    builder = builder.port(config.port);
+    let mut builder = Smtp::builder_dangerous(server).port(config.port);
+    if config.use_tls {
+        // STARTTLS, or no mail at all.
+        let tls = TlsParameters::new(server.to_owned())?;
+        builder = builder.tls(Tls::Required(tls));
+    }
     if config.username.is_some() || config.password.is_some() {
         builder = builder.credentials(Credentials::new(
             config.username.clone().unwrap_or_default(),

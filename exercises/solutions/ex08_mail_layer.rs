@@ -12,7 +12,8 @@
 //!    crate (Rocket, hyper, sqlx).
 //! 2. `ErrorQueue`, a `Layer`: for each record it sees, put its text on the
 //!    queue for the mail sender: the message, then each other field as
-//!    ` name=value`. It runs on the request's path, so it never waits: when
+//!    ` name=value`, the value as `{:?}` writes it (`failed user="john"
+//!    status=500`). It runs on the request's path, so it never waits: when
 //!    the queue is full, it drops the record and counts it in `dropped`.
 //!
 //! `mail_layer` puts them together. The chapter's versions are `app_records`

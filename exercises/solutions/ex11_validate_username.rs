@@ -10,7 +10,7 @@
 //!     def validate_username(self, username):
 //!         if username.data != self.original_username:
 //!             user = db.session.scalar(sa.select(User).where(
-//!                 User.username == self.username.data))
+//!                 User.username == username.data))
 //!             if user is not None:
 //!                 raise ValidationError('Please use a different username.')
 //! ```

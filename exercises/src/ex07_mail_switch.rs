@@ -21,10 +21,11 @@
 //!   app as managed state, a `Mailer`, for the sender to use.
 //!
 //! And write `transport`: lettre's `AsyncSmtpTransport` to `server` on
-//! `config.port`. With `use_tls`, it upgrades the connection with STARTTLS
-//! (`starttls_relay`); without, it talks plain SMTP, as `SMTPHandler` does by
-//! default (`builder_dangerous`: lettre's name says what sending in the clear
-//! is). It logs in with `username` and `password` when either is set.
+//! `config.port`. It starts in plain SMTP, as `SMTPHandler` does by default
+//! (`builder_dangerous`: lettre's name says what sending in the clear is).
+//! With `use_tls`, it upgrades the connection with STARTTLS, and sends nothing
+//! unless the upgrade succeeds: `Tls::Required`, as the chapter does. It logs
+//! in with `username` and `password` when either is set.
 //!
 //! The chapter's version is the mail setup and its fairing, in
 //! chapters/ch07-3-email-errors/.

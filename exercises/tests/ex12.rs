@@ -100,7 +100,7 @@ async fn any_other_database_error_is_still_a_500() {
 }
 
 #[rocket::async_test]
-async fn the_check_still_answers_first_and_a_free_name_is_still_saved() {
+async fn a_taken_name_is_the_form_error_and_a_free_name_is_still_saved() {
     let (client, db) = app().await;
 
     let taken = john_submits(&client, "susan", "").await;
