@@ -19,9 +19,9 @@ use std::process::ExitCode;
 
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
-use tracing::Subscriber;
-use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing::{Metadata, Subscriber};
+use tracing_subscriber::filter::{filter_fn, FilterExt, LevelFilter, Targets};
+use tracing_subscriber::layer::{Filter, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -62,16 +62,33 @@ pub fn init_logging(figment: &Figment, mail: &ErrorMail) {
 }
 
 // ANCHOR: app_records
-/// The one rule for what is the app's own record: one whose target (the
-/// module that logged it) is in a crate of this workspace, `common` or a
-/// `ch07_*` step (`Targets` matches a target by its start). Flask hangs its
+/// The one rule for what is the app's own record: an event that the app's
+/// code logged through `tracing`, in a crate of this workspace (`common` or a
+/// `ch07_*` step; `Targets` matches a target by its start). Flask hangs its
 /// file and mail handlers on `app.logger`, away from Werkzeug's request lines;
 /// Rocket's records (its launch dump, a line per request, an ERROR for every
 /// 404) have `rocket::...` targets, and this rule leaves them out the same way.
-pub fn app_records(level: LevelFilter) -> Targets {
-    Targets::new()
+/// Rocket's code generated for a route logs too (`Request guard failed` for
+/// every anonymous visit), under the route's module, `common::routes::_`; but
+/// Rocket logs through the `log` crate, and the record reaches `tracing`
+/// bridged, so it is told apart by what it is, not by where it comes from.
+pub fn app_records<S>(level: LevelFilter) -> impl Filter<S> {
+    let workspace = Targets::new()
         .with_target("common", level)
-        .with_target("ch07_", level)
+        .with_target("ch07_", level);
+    workspace.and(filter_fn(|metadata| !is_bridged_from_log(metadata)))
+}
+
+/// Whether `metadata` is a `log` record's, bridged into `tracing`: such a
+/// record comes through one of `tracing-log`'s callsites (one per level),
+/// never through a `tracing` macro's own. `tracing-log`'s `is_log` asks the
+/// same of an event.
+pub fn is_bridged_from_log(metadata: &Metadata<'_>) -> bool {
+    use tracing_log::{log, AsLog, AsTrace};
+    let bridged = log::Metadata::builder()
+        .level(metadata.level().as_log())
+        .build();
+    metadata.callsite() == bridged.as_trace().callsite()
 }
 // ANCHOR_END: app_records
 

@@ -24,16 +24,19 @@ pub fn layer<S>(figment: &Figment) -> impl Layer<S>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    let shown = if figment.profile() == Config::DEBUG_PROFILE {
-        Targets::new().with_default(LevelFilter::INFO)
-    } else {
-        app_records(LevelFilter::INFO)
-            // Why a launch failed: a port in use, a bad setting, a database
-            // that cannot be opened.
-            .with_target("rocket::error", LevelFilter::INFO)
-            .with_target("rocket::config", LevelFilter::INFO)
-            .with_target("rocket_db_pools", LevelFilter::ERROR)
-    };
+    let debug = figment.profile() == Config::DEBUG_PROFILE;
+    let everything = Targets::new().with_default(LevelFilter::INFO);
+    // Why a launch failed: a port in use, a bad setting, a database that
+    // cannot be opened.
+    let launch_failures = Targets::new()
+        .with_target("rocket::error", LevelFilter::INFO)
+        .with_target("rocket::config", LevelFilter::INFO)
+        .with_target("rocket_db_pools", LevelFilter::ERROR);
+    let shown = filter_fn(move |metadata| {
+        debug && everything.would_enable(metadata.target(), metadata.level())
+    })
+    .or(app_records(LevelFilter::INFO))
+    .or(launch_failures);
     let records = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
