@@ -13,8 +13,9 @@ use rocket::outcome::Outcome;
 use rocket::{Request, Response};
 use rocket_dyn_templates::Metadata;
 
-use crate::pin_lock::{wants_html, Debugger};
+use crate::pin_lock::wants_html;
 use crate::shown::ShownFailure;
+use crate::trusted_hosts;
 
 // ANCHOR: debug_page
 /// Swaps the body of every 500 for the debug page. A response fairing rather
@@ -35,8 +36,9 @@ impl Fairing for DebugPage {
         if res.status() != Status::InternalServerError {
             return;
         }
+        // No debugger in release, nor on a host it does not trust.
         let (Some(debugger), Outcome::Success(metadata)) = (
-            req.rocket().state::<Debugger>(),
+            trusted_hosts::debugger(req),
             req.guard::<Metadata<'_>>().await,
         ) else {
             return;
@@ -57,10 +59,10 @@ impl Fairing for DebugPage {
     }
 }
 
-/// Whether the debug page will answer a 500 (in the debug profile, where the
-/// debugger is managed), so that a 500 catcher need not render a page that
-/// would be thrown away.
+/// Whether the debug page will answer a 500 (in the debug profile, on a
+/// trusted host), so that a 500 catcher need not render a page that would be
+/// thrown away.
 pub fn replaces_the_500_page(req: &Request<'_>) -> bool {
-    req.rocket().state::<Debugger>().is_some()
+    trusted_hosts::debugger(req).is_some()
 }
 // ANCHOR_END: debug_page

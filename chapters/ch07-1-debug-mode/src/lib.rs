@@ -12,12 +12,14 @@ mod debug_page;
 mod panics;
 mod pin_lock;
 mod shown;
+mod trusted_hosts;
 
 use rocket::fairing::AdHoc;
 use rocket::{Build, Config, Rocket};
 
 pub use debug_page::{replaces_the_500_page, DebugPage};
 pub use pin_lock::Debugger;
+pub use trusted_hosts::TrustedHosts;
 
 // ANCHOR: app
 /// `common::app()` plus debug mode.
@@ -46,8 +48,12 @@ pub fn debug_mode() -> AdHoc {
         let editor = editor.or_else(|| rocket.figment().extract_inner("debugger_editor").ok());
         let debugger = Debugger::new(editor);
         let pin_line = format!("Debugger PIN: {}", debugger.pin());
+        // Werkzeug's trusted hosts: the debugger answers only on the listen
+        // address, loopback names and DEBUGGER_TRUSTED_HOSTS (`trusted_hosts.rs`)
+        let trusted_hosts = TrustedHosts::from_config(rocket.figment());
         rocket
             .manage(debugger)
+            .manage(trusted_hosts)
             .mount("/__debugger", pin_lock::routes())
             .attach(DebugPage)
             .attach(AdHoc::on_liftoff("Debugger PIN", |_| {

@@ -8,7 +8,9 @@
 //!
 //! The PIN form is guarded like every other form of the app (a CSRF token), and
 //! a POST that says it comes from another site's page is refused outright. Either
-//! way a refused POST is not a try, so no other site can lock the debugger.
+//! way a refused POST is not a try, so no other site can lock the debugger. Nor
+//! can a page that reaches it through DNS rebinding: the debugger answers only
+//! on trusted hosts (`trusted_hosts.rs`).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -28,6 +30,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use crate::shown::ShownFailure;
+use crate::trusted_hosts::TrustedHost;
 
 const UNLOCK_COOKIE: &str = "debugger_unlocked";
 const MAX_WRONG_PINS: u32 = 10;
@@ -197,12 +200,14 @@ impl CsrfField for PinForm<'_> {
 /// `/failure/<id>` too, step 2's 404 page would call a GET of a forgotten
 /// failure a "405 Method Not Allowed", as that path would exist for POST.
 ///
-/// Rocket runs the guards before the handler: a POST from another site's page
-/// (`SameOrigin`) or without this visitor's token (`CsrfForm`) is a 403, and
-/// never reaches `try_pin`, so it is not counted as a try.
+/// Rocket runs the guards before the handler: a POST to a host the debugger
+/// does not trust (`TrustedHost`) is a 400, and one from another site's page
+/// (`SameOrigin`) or without this visitor's token (`CsrfForm`) is a 403. None
+/// reaches `try_pin`, so none is counted as a try.
 #[post("/unlock/<id>", data = "<form>")]
 fn unlock(
     id: u64,
+    _on_a_trusted_host: TrustedHost,
     _from_this_site: SameOrigin,
     form: CsrfForm<PinForm<'_>>,
     debugger: &State<Debugger>,
@@ -213,10 +218,12 @@ fn unlock(
 }
 // ANCHOR_END: unlock
 
-/// A failure's page, for as long as it is kept; a 404 after that.
+/// A failure's page, for as long as it is kept; a 404 after that. It hands
+/// out the CSRF token, so a host the debugger does not trust gets a 400.
 #[get("/failure/<id>")]
 fn failure(
     id: u64,
+    _on_a_trusted_host: TrustedHost,
     debugger: &State<Debugger>,
     metadata: Metadata<'_>,
     cookies: &CookieJar<'_>,

@@ -4,6 +4,7 @@
 mod book_output;
 
 use ch07_1_debug_mode::Debugger;
+use rocket::http::ext::IntoOwned;
 use rocket::http::uri::Host;
 use rocket::http::{ContentType, Header, Status};
 use rocket::{get, routes};
@@ -62,6 +63,17 @@ fn failure_id(page: &str) -> u64 {
 /// right CSRF token, and `origin` as the `Origin` header. The app is at
 /// `localhost:8000`, so that is the `Host` header.
 async fn post_pin_from(browser: &Browser<'_>, origin: &str, action: &str, pin: &str) -> Status {
+    post_pin_to("localhost:8000", browser, origin, action, pin).await
+}
+
+/// [`post_pin_from`], with `host` as the `Host` header.
+async fn post_pin_to(
+    host: &str,
+    browser: &Browser<'_>,
+    origin: &str,
+    action: &str,
+    pin: &str,
+) -> Status {
     let token = browser.csrf_token();
     let cookies = ["csrf_token", "user_id"].map(|name| browser.cookie(name));
     let mut request = browser
@@ -74,9 +86,31 @@ async fn post_pin_from(browser: &Browser<'_>, origin: &str, action: &str, pin: &
         .body(form_body(&[("pin", pin), ("csrf_token", &token)]));
     request
         .inner_mut()
-        .set_host(Host::parse("localhost:8000").expect("a host"));
+        .set_host(Host::parse(host).expect("a host").into_owned());
     request.dispatch().await.status()
 }
+
+/// A GET with `browser`'s cookies, sent to `host` (the `Host` header; the
+/// local client sends none of its own). Returns the status and the body.
+async fn get_on_host(browser: &Browser<'_>, host: &str, uri: &str) -> (Status, String) {
+    let cookies = ["csrf_token", "user_id", "debugger_unlocked"].map(|name| browser.cookie(name));
+    let mut request = browser
+        .app
+        .client
+        .get(uri.to_owned())
+        .cookies(cookies.into_iter().flatten());
+    request
+        .inner_mut()
+        .set_host(Host::parse(host).expect("a host").into_owned());
+    let response = request.dispatch().await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+/// What DNS rebinding makes of a page on the attacker's site: its requests
+/// reach the app with the attacker's name as `Host`, and a matching `Origin`.
+const REBOUND_HOST: &str = "rebind.attacker.example:8000";
+const REBOUND_ORIGIN: &str = "http://rebind.attacker.example:8000";
 
 // ANCHOR: test_locked
 #[rocket::async_test]
@@ -264,6 +298,87 @@ async fn a_pin_posted_from_another_site_is_refused_and_costs_no_try() {
     );
     let page = enter_pin(&john, &action, &pin(&app)).await;
     assert!(page.contains("UNIQUE constraint failed: user.username"));
+}
+
+/// CVE-2024-34069 in Werkzeug: a page that reaches the debugger through DNS
+/// rebinding gets neither its token nor a try, so it can lock nobody out.
+#[rocket::async_test]
+async fn a_foreign_host_gets_no_debugger_and_its_wrong_pins_cost_no_try() {
+    let app = debug_app().await;
+    let (john, page) = rename_to_taken(&app).await;
+    let action = pin_form_action(&page);
+    // The developer unlocks the debugger, on the app's own host.
+    let unlocked = enter_pin(&john, &action, &pin(&app)).await;
+    assert!(unlocked.contains("UNIQUE constraint failed: user.username"));
+
+    // The rebound page cannot fetch the failure's page, which hands out the
+    // CSRF token and the PIN form.
+    let failure = action.replace("/unlock/", "/failure/");
+    let (status, body) = get_on_host(&john, REBOUND_HOST, &failure).await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(csrf_token_in(&body).is_none(), "no token: {body}");
+    // Nor can it post wrong PINs: more than enough to lock the debugger, if
+    // they counted, and each with a real token.
+    for try_number in 1..=12 {
+        let status = post_pin_to(REBOUND_HOST, &john, REBOUND_ORIGIN, &action, "000-000-000").await;
+        assert_eq!(status, Status::BadRequest, "try {try_number}");
+    }
+
+    // The developer's session is still unlocked...
+    let again = john.submit("/edit_profile", &RENAME_TO_SUSAN).await;
+    assert!(again
+        .body
+        .contains("UNIQUE constraint failed: user.username"));
+    // ...no try was used, and the right PIN, from a trusted host, still
+    // unlocks a new session.
+    let developer = app.browser().await;
+    let page = developer.get("/panic").await.body;
+    assert!(!page.contains("Wrong PIN") && !page.contains("locked: too many"));
+    let action = pin_form_action(&page);
+    for host in ["127.0.0.1:8000", "[::1]:8000", "LOCALHOST"] {
+        let status = post_pin_to(host, &developer, &format!("http://{host}"), &action, "1").await;
+        assert_eq!(status, Status::SeeOther, "{host} is trusted");
+    }
+    let page = enter_pin(&developer, &action, &pin(&app)).await;
+    assert!(page.contains("panicked: the test handler panicked on purpose"));
+}
+
+/// On a foreign host a 500 is the ordinary error page: no detail, no PIN form,
+/// not even for a session that unlocked the debugger.
+#[rocket::async_test]
+async fn a_500_on_a_foreign_host_shows_no_debug_page() {
+    let app = debug_app().await;
+    let visitor = app.browser().await;
+    let page = visitor.get("/panic").await.body;
+    enter_pin(&visitor, &pin_form_action(&page), &pin(&app)).await;
+
+    let (status, page) = get_on_host(&visitor, REBOUND_HOST, "/panic").await;
+    assert_eq!(status, Status::InternalServerError);
+    for secret in ["panicked", ".rs", "__debugger", "PIN", "csrf_token"] {
+        assert!(!page.contains(secret), "{secret} in {page}");
+    }
+    // The same session, on the app's own host, sees everything.
+    let (_, page) = get_on_host(&visitor, "localhost:8000", "/panic").await;
+    assert!(page.contains("panicked: the test handler panicked on purpose"));
+}
+
+/// `DEBUGGER_TRUSTED_HOSTS` (or `debugger_trusted_hosts`) adds hosts, say a
+/// name the developer's VM has on the local network.
+#[rocket::async_test]
+async fn a_host_listed_in_the_config_is_trusted() {
+    let rocket = ch07_1_debug_mode::app().mount("/", routes![panicking_handler]);
+    let figment = rocket
+        .figment()
+        .clone()
+        .merge(("debugger_trusted_hosts", "dev-vm.local, other.example"));
+    let app = TestApp::new(rocket.configure(figment)).await;
+    let visitor = app.browser().await;
+
+    let (status, page) = get_on_host(&visitor, "dev-vm.local:8000", "/panic").await;
+    assert_eq!(status, Status::InternalServerError);
+    assert!(page.contains(r#"<input name="pin""#), "{page}");
+    let (_, page) = get_on_host(&visitor, REBOUND_HOST, "/panic").await;
+    assert!(!page.contains("PIN"), "{page}");
 }
 
 #[rocket::async_test]
