@@ -84,9 +84,73 @@ impl AppError {
         // The frames below the capture in this file: the stack starts at `?`.
         let frames = Frame::since(file!(), Frame::all_of(self.backtrace));
         let causes = Failure::causes_of(&self.kind);
-        Failure::new(self.kind.to_string(), causes, None, frames).record(req);
+        let (kind, root_cause) = (self.kind.name(), self.kind.root_cause());
+        Failure::new(self.kind.to_string(), causes, None, frames)
+            .of_kind(kind, root_cause)
+            .record(req);
     }
 }
+
+// ANCHOR: kinds
+impl ErrorKind {
+    /// The variant's name: which kind of failure it is.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::Database(_) => "Database",
+            ErrorKind::PasswordHash(_) => "PasswordHash",
+            ErrorKind::Task(_) => "Task",
+            ErrorKind::PasswordHasherGone => "PasswordHasherGone",
+        }
+    }
+
+    /// The kind of what caused it, read from the cause's type, never from its
+    /// text: for a database error, sqlx's variant and the database's own code
+    /// (SQLite's `14` "unable to open database file", `5` "database is
+    /// locked", `8` read-only, `2067` a unique violation), so that each is a
+    /// failure of its own. Empty when there is no cause.
+    pub fn root_cause(&self) -> String {
+        match self {
+            ErrorKind::Database(error) => sqlx_kind(error),
+            ErrorKind::PasswordHash(error) => format!("password_hash::Error::{error:?}"),
+            ErrorKind::Task(error) if error.is_panic() => "JoinError(panic)".to_owned(),
+            ErrorKind::Task(_) => "JoinError(cancelled)".to_owned(),
+            ErrorKind::PasswordHasherGone => String::new(),
+        }
+    }
+}
+
+/// `sqlx::Error::Database(code 5)`, `sqlx::Error::Io(NotFound)`,
+/// `sqlx::Error::PoolTimedOut`: sqlx's variant, and what names the failure
+/// inside it.
+fn sqlx_kind(error: &sqlx::Error) -> String {
+    use sqlx::Error;
+    let variant = match error {
+        Error::Database(database) => {
+            return match database.code() {
+                Some(code) => format!("sqlx::Error::Database(code {code})"),
+                None => format!("sqlx::Error::Database({:?})", database.kind()),
+            };
+        }
+        Error::Io(io) => return format!("sqlx::Error::Io({:?})", io.kind()),
+        Error::Configuration(_) => "Configuration",
+        Error::Tls(_) => "Tls",
+        Error::Protocol(_) => "Protocol",
+        Error::RowNotFound => "RowNotFound",
+        Error::TypeNotFound { .. } => "TypeNotFound",
+        Error::ColumnIndexOutOfBounds { .. } => "ColumnIndexOutOfBounds",
+        Error::ColumnNotFound(_) => "ColumnNotFound",
+        Error::ColumnDecode { .. } => "ColumnDecode",
+        Error::Decode(_) => "Decode",
+        Error::AnyDriverError(_) => "AnyDriverError",
+        Error::PoolTimedOut => "PoolTimedOut",
+        Error::PoolClosed => "PoolClosed",
+        Error::WorkerCrashed => "WorkerCrashed",
+        Error::Migrate(_) => "Migrate",
+        _ => "other",
+    };
+    format!("sqlx::Error::{variant}")
+}
+// ANCHOR_END: kinds
 
 // ANCHOR: responder
 impl<'r> Responder<'r, 'static> for AppError {
@@ -101,20 +165,24 @@ impl<'r> Responder<'r, 'static> for AppError {
 
 // ANCHOR: log_exception
 /// Flask's `log_exception`: "Exception on /edit_profile [POST]: " and the
-/// error with its causes, then the traceback. The fields say which failure it
-/// is: its `reference`, its `kind` (the error's own message) and its `origin`
-/// (the innermost frame of the app's own code).
+/// error with its causes, on one line whatever they hold (a panic's message
+/// may hold what a visitor sent: [`Failure::summary`]), then the traceback,
+/// the app's frames, in a field of its own. The other fields say which failure it
+/// is: its `reference`, its `kind` (`Database`, or a panic's location), its
+/// `root_cause` (`sqlx::Error::Database(code 5)`) and its `origin` (the
+/// innermost frame of the app's own code).
 pub(crate) fn log_exception(req: &Request<'_>, failure: &Failure) {
     let origin = failure.origin().map(Frame::to_string).unwrap_or_default();
     tracing::error!(
         reference = %failure.reference,
-        kind = %failure.message,
+        kind = %failure.kind,
+        root_cause = %failure.root_cause,
         origin = %origin,
-        "Exception on {} [{}]: {}{}",
+        backtrace = %failure.traceback(),
+        "Exception on {} [{}]: {}",
         req.uri().path(),
         req.method(),
-        failure.with_causes(),
-        failure.traceback(),
+        failure.summary(),
     );
 }
 // ANCHOR_END: log_exception

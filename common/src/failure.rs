@@ -9,6 +9,7 @@
 //! - [`Frame`] and [`workspace_file`]: a backtrace as frames, and the one place
 //!   that tells the app's own code from std's and the libraries'.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -25,6 +26,16 @@ pub struct Failure {
     pub causes: Vec<String>,
     /// `file:line:column` of a panic.
     pub location: Option<String>,
+    /// What kind of failure it is, in words the app chose, never the
+    /// request's: an [`crate::ErrorKind`]'s variant (`Database`), or `panic at
+    /// <location>` (a panic's message may hold what a visitor sent). With
+    /// [`Failure::root_cause`] and [`Failure::origin`], it tells a repeat of a
+    /// failure from a new one.
+    pub kind: String,
+    /// The kind of the innermost cause, where the app knows its type:
+    /// `sqlx::Error::Database(code 5)` (SQLite's "database is locked"),
+    /// `sqlx::Error::PoolTimedOut`. Empty when there is none.
+    pub root_cause: String,
     /// The call stack where it happened, innermost first.
     pub frames: Vec<Frame>,
     /// `E-3f9a21c0`: one short name for the failure, on the 500 page and in
@@ -50,6 +61,8 @@ impl Uncaught {
 }
 
 impl Failure {
+    /// A failure with a `location` is a panic, and its kind is that location;
+    /// any other is an `error` until [`Failure::of_kind`] names it.
     pub fn new(
         message: String,
         causes: Vec<String>,
@@ -57,13 +70,26 @@ impl Failure {
         frames: Vec<Frame>,
     ) -> Failure {
         let reference = format!("E-{:08x}", rand::random::<u32>());
+        let kind = match &location {
+            Some(location) => format!("panic at {location}"),
+            None => "error".to_owned(),
+        };
         Failure {
             message,
             causes,
             location,
+            kind,
+            root_cause: String::new(),
             frames,
             reference,
         }
+    }
+
+    /// The failure, with its [`Failure::kind`] and [`Failure::root_cause`].
+    pub fn of_kind(mut self, kind: impl Into<String>, root_cause: impl Into<String>) -> Failure {
+        self.kind = kind.into();
+        self.root_cause = root_cause.into();
+        self
     }
 
     /// The messages of `error`'s `source()` chain, outermost first.
@@ -96,18 +122,29 @@ impl Failure {
         self.frames.iter().find(|frame| frame.is_own_code())
     }
 
-    /// What a log line shows after the message: where a panic happened, then
-    /// the backtrace's frames of this workspace's own code (the rest is std,
-    /// tokio and Rocket, and would be a hundred lines more), each on a line.
+    /// The one line a log record gives the failure: the message and every
+    /// cause (see [`Failure::with_causes`]), then where a panic happened, with
+    /// every control character [`escaped`], so that text a visitor sent (a
+    /// panic's message may hold a cookie) can never start a line of its own.
+    pub fn summary(&self) -> String {
+        let mut summary = escaped(&self.with_causes()).into_owned();
+        if let Some(location) = &self.location {
+            let _ = write!(summary, " at {}", escaped(location));
+        }
+        summary
+    }
+
+    /// What a log record shows below its line: the backtrace's frames of this
+    /// workspace's own code (the rest is std, tokio and Rocket, and would be a
+    /// hundred lines more), each on a line of its own that starts with a
+    /// newline and two spaces. The app's own words, from the binary's debug
+    /// information, [`escaped`] all the same.
     pub fn traceback(&self) -> String {
         let mut traceback = String::new();
-        if let Some(location) = &self.location {
-            let _ = write!(traceback, " at {location}");
-        }
         let (own, others): (Vec<&Frame>, Vec<&Frame>) =
             self.frames.iter().partition(|frame| frame.is_own_code());
         for frame in own {
-            let _ = write!(traceback, "\n  {frame}");
+            let _ = write!(traceback, "\n  {}", escaped(&frame.to_string()));
         }
         let others = others.len();
         let _ = write!(
@@ -136,6 +173,34 @@ impl Failure {
         }
         recorded.get()
     }
+}
+
+/// `text` with every control character (CR, LF, tab, ESC, ...), Unicode's line
+/// and paragraph separators and the direction-changing characters written out
+/// as Rust writes them (`\u{a}`): one record, one line, that cannot move a
+/// terminal's cursor or recolour it. Most text has none, and is returned as it
+/// is after one look.
+pub fn escaped(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(must_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if must_escape(c) {
+            escaped.extend(c.escape_unicode());
+        } else {
+            escaped.push(c);
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+fn must_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// One frame of a backtrace: a function, and where in the source it was.
@@ -282,6 +347,61 @@ mod tests {
         assert_eq!(
             frame.to_string(),
             "common::routes::edit_profile::{{closure}} at common/src/routes.rs:290"
+        );
+    }
+
+    /// A panic's message can hold what a visitor sent (a cookie, say): its
+    /// newline must not start a line that looks like another record.
+    #[test]
+    fn the_summary_of_a_failure_is_one_line_whatever_its_text_holds() {
+        let failure = Failure::new(
+            "panicked: 1:\u{e9}\nFORGED".to_owned(),
+            vec!["a cause\r\n2099-01-01 00:00:00,000 ERROR: Exception on /admin".to_owned()],
+            Some("src/flash.rs:259:25".to_owned()),
+            Vec::new(),
+        );
+        let summary = failure.summary();
+        assert_eq!(
+            summary,
+            "panicked: 1:\u{e9}\\u{a}FORGED: a cause\\u{d}\\u{a}2099-01-01 00:00:00,000 ERROR: Exception on /admin at src/flash.rs:259:25"
+        );
+        assert!(!summary.contains(['\n', '\r']));
+        assert_eq!(
+            escaped("tab\there, bell\u{7}, \u{2028}, \u{202e}"),
+            "tab\\u{9}here, bell\\u{7}, \\u{2028}, \\u{202e}"
+        );
+        assert!(matches!(escaped("nothing to escape"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_panics_kind_is_its_location_never_its_message() {
+        let panic = |message: &str| {
+            Failure::new(
+                message.to_owned(),
+                Vec::new(),
+                Some("src/flash.rs:259:25".to_owned()),
+                Vec::new(),
+            )
+        };
+        assert_eq!(
+            panic("panicked: one cookie").kind,
+            "panic at src/flash.rs:259:25"
+        );
+        assert_eq!(
+            panic("panicked: another").kind,
+            panic("panicked: one cookie").kind
+        );
+        let error = Failure::new(
+            "database query failed".to_owned(),
+            Vec::new(),
+            None,
+            Vec::new(),
+        );
+        assert_eq!(error.kind, "error");
+        let error = error.of_kind("Database", "sqlx::Error::PoolTimedOut");
+        assert_eq!(
+            (error.kind.as_str(), error.root_cause.as_str()),
+            ("Database", "sqlx::Error::PoolTimedOut")
         );
     }
 

@@ -1,25 +1,34 @@
 //! An event as one text, for the error mail here and step 4's log line.
 //! Machinery: a learner can skip this module on a first read.
 //!
-//! The text is the message's first line, then the event's other fields as
-//! ` key=value` (` reference=E-3f9a21c0`), then the rest of the message (a
-//! backtrace). A failed request's `kind` and `origin` are for the error mail's
-//! grouping key, not for reading: they are kept apart, out of the text.
+//! The text is the message, then the event's other fields as ` key=value`
+//! (` reference=E-3f9a21c0`), all on one line: every control character in
+//! them (CR and LF included) is escaped, so no text a visitor sent can start
+//! a line that looks like another record. Then a failure's `backtrace`, the
+//! app's own frames, each on a line below. A failed request's `kind`,
+//! `root_cause` and `origin` are for the error mail's grouping key, not for
+//! reading: they are kept apart, out of the text.
 
 use std::fmt::Write as _;
 
+use common::failure::escaped;
 use tracing::field::{Field, Visit};
 use tracing::Event;
+use tracing_subscriber::field::RecordFields;
 
 /// One event, read: its text, and the fields the error mail keeps apart.
 #[derive(Debug, Default)]
 pub struct EventText {
     message: String,
     fields: String,
+    /// `backtrace`: lines below the record's own, each starting with a newline.
+    backtrace: String,
     /// `reference`: the failure's `E-3f9a21c0` (in the text too).
     pub(crate) reference: Option<String>,
-    /// `kind`: the failure's own message, without its causes.
+    /// `kind`: what kind of failure it is (`Database`, or a panic's location).
     pub(crate) kind: Option<String>,
+    /// `root_cause`: the kind of its innermost cause (empty when none).
+    pub(crate) root_cause: Option<String>,
     /// `origin`: the first frame of the app's own code (empty when none).
     pub(crate) origin: Option<String>,
 }
@@ -30,21 +39,18 @@ impl EventText {
         Self::read(event).text()
     }
 
-    pub(crate) fn read(event: &Event<'_>) -> EventText {
+    pub(crate) fn read(fields: impl RecordFields) -> EventText {
         let mut text = EventText::default();
-        event.record(&mut text);
+        fields.record(&mut text);
         text
     }
 
     pub(crate) fn text(&self) -> String {
-        let (first, rest) = match self.message.split_once('\n') {
-            Some((first, rest)) => (first, Some(rest)),
-            None => (self.message.as_str(), None),
-        };
-        let mut text = format!("{first}{}", self.fields);
-        if let Some(rest) = rest {
+        let mut text = escaped(&self.message).into_owned();
+        text.push_str(&self.fields);
+        for line in self.backtrace.split('\n').skip(1) {
             text.push('\n');
-            text.push_str(rest);
+            text.push_str(&escaped(line));
         }
         text
     }
@@ -52,18 +58,19 @@ impl EventText {
 
 impl Visit for EventText {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let value = format!("{value:?}");
         match field.name() {
-            "message" => {
-                let _ = write!(self.message, "{value:?}");
-            }
+            "message" => self.message.push_str(&value),
             // Which failures are the same one: for grouping, not for reading.
-            "kind" => self.kind = Some(format!("{value:?}")),
-            "origin" => self.origin = Some(format!("{value:?}")),
+            "kind" => self.kind = Some(value),
+            "root_cause" => self.root_cause = Some(value),
+            "origin" => self.origin = Some(value),
+            "backtrace" => self.backtrace = value,
             name => {
+                let _ = write!(self.fields, " {name}={}", escaped(&value));
                 if name == "reference" {
-                    self.reference = Some(format!("{value:?}"));
+                    self.reference = Some(value);
                 }
-                let _ = write!(self.fields, " {name}={value:?}");
             }
         }
     }
@@ -72,7 +79,9 @@ impl Visit for EventText {
         match field.name() {
             "message" => self.message.push_str(value),
             "kind" => self.kind = Some(value.to_owned()),
+            "root_cause" => self.root_cause = Some(value.to_owned()),
             "origin" => self.origin = Some(value.to_owned()),
+            "backtrace" => self.backtrace = value.to_owned(),
             _ => self.record_debug(field, &value),
         }
     }
@@ -103,10 +112,40 @@ mod tests {
     }
 
     #[test]
-    fn the_text_is_the_first_line_then_the_fields_then_the_other_lines() {
-        let read = read(|| tracing::error!(reference = %"E-3f9a21c0", "boom\n  at frame one"));
-        assert_eq!(read.text(), "boom reference=E-3f9a21c0\n  at frame one");
+    fn the_text_is_the_message_then_the_fields_then_the_backtrace_below() {
+        let read = read(|| {
+            tracing::error!(
+                reference = %"E-3f9a21c0",
+                backtrace = %"\n  at frame one\n  at frame two",
+                "boom"
+            )
+        });
+        assert_eq!(
+            read.text(),
+            "boom reference=E-3f9a21c0\n  at frame one\n  at frame two"
+        );
         assert_eq!(read.reference.as_deref(), Some("E-3f9a21c0"));
+    }
+
+    /// A record is one line, whatever its message and fields hold: CR, LF and
+    /// every other control character come out escaped (a forged record would
+    /// otherwise start at the newline). Only the backtrace's own newlines
+    /// start lines, each below the record's.
+    #[test]
+    fn newlines_and_control_characters_in_the_message_and_fields_are_escaped() {
+        let forged = "\n2099-01-01 00:00:00,000 ERROR: Exception on /admin [GET]";
+        let read = read(|| {
+            tracing::error!(
+                user = %format!("eve\r{forged}"),
+                backtrace = %"\n  frame\u{1b}[2J",
+                "panicked: 1:\u{e9}{forged}\u{7}"
+            )
+        });
+        assert_eq!(
+            read.text(),
+            "panicked: 1:\u{e9}\\u{a}2099-01-01 00:00:00,000 ERROR: Exception on /admin [GET]\\u{7} \
+             user=eve\\u{d}\\u{a}2099-01-01 00:00:00,000 ERROR: Exception on /admin [GET]\n  frame\\u{1b}[2J"
+        );
     }
 
     #[test]
@@ -114,7 +153,8 @@ mod tests {
         let read = read(|| {
             tracing::error!(
                 reference = %"E-3f9a21c0",
-                kind = %"database query failed",
+                kind = %"Database",
+                root_cause = %"sqlx::Error::Database(code 2067)",
                 origin = %"common::routes::edit_profile at common/src/routes.rs:290",
                 "Exception on /edit_profile [POST]: database query failed"
             )
@@ -123,7 +163,11 @@ mod tests {
             read.text(),
             "Exception on /edit_profile [POST]: database query failed reference=E-3f9a21c0"
         );
-        assert_eq!(read.kind.as_deref(), Some("database query failed"));
+        assert_eq!(read.kind.as_deref(), Some("Database"));
+        assert_eq!(
+            read.root_cause.as_deref(),
+            Some("sqlx::Error::Database(code 2067)")
+        );
         assert_eq!(
             read.origin.as_deref(),
             Some("common::routes::edit_profile at common/src/routes.rs:290")

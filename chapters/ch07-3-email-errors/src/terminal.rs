@@ -7,17 +7,22 @@
 //! names the address) and why a launch failed; nothing for an ordinary
 //! request, and a 404 is not an ERROR line.
 
+use std::fmt;
 use std::io::IsTerminal;
 
 use rocket::figment::Figment;
 use rocket::Config;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata, Subscriber};
+use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::filter::{filter_fn, FilterExt, LevelFilter, Targets};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::FormatFields;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::app_records;
+use crate::event_text::EventText;
 
 /// The terminal layer for `figment`'s profile.
 pub fn layer<S>(figment: &Figment) -> impl Layer<S>
@@ -38,10 +43,26 @@ where
     .or(app_records(LevelFilter::INFO))
     .or(launch_failures);
     let records = tracing_subscriber::fmt::layer()
+        .fmt_fields(OneLine)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_filter(shown.and(filter_fn(|metadata| !is_launch_line(metadata))));
     records.and_then(LaunchLine.with_filter(filter_fn(is_launch_line)))
+}
+
+/// An event's fields as the log file and the mail show them ([`EventText`]):
+/// one line, every control character escaped, then a failure's backtrace
+/// below. What a visitor sent cannot forge a line on the terminal either.
+struct OneLine;
+
+impl<'writer> FormatFields<'writer> for OneLine {
+    fn format_fields<R: RecordFields>(
+        &self,
+        mut writer: Writer<'writer>,
+        fields: R,
+    ) -> fmt::Result {
+        writer.write_str(&EventText::read(fields).text())
+    }
 }
 
 /// "Rocket has launched from http://127.0.0.1:8000": Rocket logs it as a

@@ -32,8 +32,9 @@ where
         event: &Event<'_>,
     ) -> fmt::Result {
         let metadata = event.metadata();
-        let message = escaped_message(event);
-        // Like a Python traceback, the lines after the first go below the line.
+        // Step 3's text: one line, escaped, then a failure's backtrace.
+        let message = EventText::of(event);
+        // Like a Python traceback, the backtrace goes below the line.
         let (first, rest) = match message.split_once('\n') {
             Some((first, rest)) => (first, Some(rest)),
             None => (message.as_str(), None),
@@ -53,27 +54,6 @@ where
     }
 }
 // ANCHOR_END: format
-
-/// `%(message)s`: step 3's text of the event, with control characters other
-/// than newline and tab escaped, so that no message can move the cursor or
-/// recolour a terminal that shows the log. Most messages have none, and are
-/// returned after one look.
-fn escaped_message(event: &Event<'_>) -> String {
-    let text = EventText::of(event);
-    let is_control = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if !text.chars().any(is_control) {
-        return text;
-    }
-    let mut escaped = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_control(c) {
-            escaped.extend(c.escape_unicode());
-        } else {
-            escaped.push(c);
-        }
-    }
-    escaped
-}
 
 /// `2026-11-25 13:05:42,123`: a comma before the milliseconds.
 pub fn write_asctime(writer: &mut impl Write, now: OffsetDateTime) -> fmt::Result {
@@ -146,13 +126,41 @@ mod tests {
     }
 
     #[test]
-    fn the_lines_after_the_first_go_below_the_bracket_like_a_traceback() {
-        let line = formatted(|| tracing::error!("Exception on /x [GET]: boom\n  at frame one"));
+    fn the_backtrace_goes_below_the_bracket_like_a_traceback() {
+        let line = formatted(
+            || tracing::error!(backtrace = %"\n  at frame one", "Exception on /x [GET]: boom"),
+        );
         let (first, rest) = line.split_once('\n').expect("two lines");
         assert!(
             first.contains(" ERROR: Exception on /x [GET]: boom [in "),
             "{line}"
         );
         assert_eq!(rest, "  at frame one\n");
+    }
+
+    /// The unit test of finding 1 of issue 26: a visitor's text in a panic's
+    /// message (a cookie, say) and in any field cannot forge a record. Every
+    /// line of the file starts with a time; the visitor's newline is `\u{a}`.
+    #[test]
+    fn a_newline_in_a_message_or_a_field_never_starts_a_line() {
+        let forged = "\r\n2099-01-01 00:00:00,000 ERROR: Exception on /admin [GET]: forged";
+        let log = formatted(|| {
+            tracing::error!(
+                reference = %"E-3f9a21c0",
+                user = %format!("eve{forged}"),
+                backtrace = %"\n  common::page at common/src/page.rs:12",
+                "Exception on /login [GET]: panicked: 1:\u{e9}{forged}"
+            )
+        });
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 2, "{log}");
+        assert!(lines[0].contains(
+            r" ERROR: Exception on /login [GET]: panicked: 1:é\u{d}\u{a}2099-01-01 00:00:00,000 ERROR: Exception on /admin [GET]: forged reference=E-3f9a21c0 user=eve\u{d}\u{a}2099-01-01"
+        ), "{log}");
+        assert!(
+            lines[0].as_bytes()[19] == b',' && lines[0].starts_with("20"),
+            "{log}"
+        );
+        assert_eq!(lines[1], "  common::page at common/src/page.rs:12");
     }
 }

@@ -34,22 +34,36 @@ impl QueuedError {
         let read = EventText::read(event);
         QueuedError {
             text: read.text(),
-            grouping_key: grouping_key(read.kind.as_deref(), read.origin.as_deref()),
+            grouping_key: grouping_key(
+                read.kind.as_deref(),
+                read.root_cause.as_deref(),
+                read.origin.as_deref(),
+            ),
             reference: read.reference,
         }
     }
 }
 
-/// Which failures are the same one: the failure's `kind` (its own message,
-/// without the causes) and its `origin` (the first frame of the app's own
-/// code), as the failure's record gives them; never free text from the
-/// request. A record with neither has no key.
-fn grouping_key(kind: Option<&str>, origin: Option<&str>) -> Option<String> {
-    if kind.is_none() && origin.is_none() {
+/// Which failures are the same one: the failure's `kind` (`Database`, or a
+/// panic's location), its `root_cause`'s kind (`sqlx::Error::PoolTimedOut`)
+/// and its `origin` (the first frame of the app's own code), as common's
+/// failure record gives them, each decided by the app from types, never free
+/// text from the request. A record with none of them has no key.
+fn grouping_key(
+    kind: Option<&str>,
+    root_cause: Option<&str>,
+    origin: Option<&str>,
+) -> Option<String> {
+    if kind.is_none() && root_cause.is_none() && origin.is_none() {
         return None;
     }
-    let (kind, origin) = (kind.unwrap_or_default(), origin.unwrap_or_default());
-    Some(format!("{kind} in {origin}"))
+    let kind = kind.unwrap_or_default();
+    let caused = match root_cause.unwrap_or_default() {
+        "" => String::new(),
+        root_cause => format!(" ({root_cause})"),
+    };
+    let origin = origin.unwrap_or_default();
+    Some(format!("{kind}{caused} in {origin}"))
 }
 
 // ANCHOR: rate_limit
@@ -93,6 +107,9 @@ pub(super) struct Mailer {
     from: Mailbox,
     to: Vec<Mailbox>,
     limit: RateLimit,
+    /// Failures not mailed yet (over the limit, or in a mail that failed),
+    /// for the next mail to list.
+    not_mailed: NotMailed,
     /// Its settings: the deadline, and what explains a failed send.
     config: MailConfig,
 }
@@ -105,6 +122,79 @@ struct Group {
     last: String,
     repeats: u64,
     closes: Instant,
+    /// Whether the mail of its first failure was delivered.
+    first_mailed: bool,
+}
+
+/// The failures that no mail has told of yet, by group: each group's count
+/// and its first reference, in the order they came, so that a flood of new
+/// kinds cannot hide a real failure among them. At most [`NotMailed::GROUPS`]
+/// groups are listed; the rest, and the records that found the queue full
+/// (which never reached the sender, so have no group), are counted.
+#[derive(Debug, Default)]
+pub(super) struct NotMailed {
+    groups: Vec<NotMailedGroup>,
+    /// Failures of groups beyond [`NotMailed::GROUPS`].
+    unlisted: u64,
+    /// Records dropped from a full queue.
+    queue_full: u64,
+}
+
+#[derive(Debug)]
+struct NotMailedGroup {
+    /// The grouping key; `None` for an ERROR that is not a failed request.
+    key: Option<String>,
+    count: u64,
+    first: String,
+}
+
+impl NotMailed {
+    const GROUPS: usize = 50;
+
+    /// `count` failures of group `key`, the first of them `first`.
+    fn add(&mut self, key: Option<&str>, count: u64, first: &str) {
+        if count == 0 {
+            return;
+        }
+        if let Some(group) = self
+            .groups
+            .iter_mut()
+            .find(|group| key.is_some() && group.key.as_deref() == key)
+        {
+            group.count += count;
+        } else if self.groups.len() < Self::GROUPS {
+            self.groups.push(NotMailedGroup {
+                key: key.map(str::to_owned),
+                count,
+                first: first.to_owned(),
+            });
+        } else {
+            self.unlisted += count;
+        }
+    }
+
+    /// `later`'s failures added to these, as if they had come after.
+    fn merge(&mut self, later: NotMailed) {
+        for group in later.groups {
+            self.add(group.key.as_deref(), group.count, &group.first);
+        }
+        self.unlisted += later.unlisted;
+        self.queue_full += later.queue_full;
+    }
+
+    fn total(&self) -> u64 {
+        self.groups.iter().map(|group| group.count).sum::<u64>() + self.unlisted + self.queue_full
+    }
+}
+
+/// One mail to send, and the failures it tells of, counted if it fails.
+struct Outgoing {
+    subject: Option<String>,
+    text: String,
+    key: Option<String>,
+    /// The reference its failures are listed under if it is not delivered.
+    first: String,
+    failures: u64,
 }
 
 // ANCHOR: sender
@@ -114,7 +204,8 @@ impl Mailer {
     /// again within `rate_window` is counted, and one summary mail says how
     /// many when the window closes. A new kind is never held back by an old
     /// one's flood; at most `rate_limit` kinds are mailed per window, and the
-    /// rest are counted in the next mail.
+    /// rest are listed in the next mail, group by group. A mail that cannot be
+    /// sent has its failures listed in the next one.
     pub(super) async fn run(mut self, mut queue: mpsc::Receiver<QueuedError>, shared: Arc<Shared>) {
         let mut groups: HashMap<String, Group> = HashMap::new();
         loop {
@@ -138,9 +229,15 @@ impl Mailer {
         // Shutdown: every open window's summary, then what was never mailed.
         let end = Instant::now() + self.limit.window;
         self.close_windows(&mut groups, end, &shared.unsent).await;
-        if shared.unsent.load(Ordering::Relaxed) > 0 {
-            let shutdown = "Microblog is shutting down.".to_owned();
-            self.deliver(None, shutdown, &shared.unsent).await;
+        if shared.unsent.load(Ordering::Relaxed) > 0 || self.not_mailed.total() > 0 {
+            let shutdown = Outgoing {
+                subject: None,
+                text: "Microblog is shutting down.".to_owned(),
+                key: None,
+                first: String::new(),
+                failures: 0,
+            };
+            self.deliver(shutdown, &shared.unsent).await;
         }
     }
 
@@ -162,24 +259,32 @@ impl Mailer {
             return;
         }
         if !self.limit.allow(now) {
-            unsent.fetch_add(1, Ordering::Relaxed);
+            self.not_mailed
+                .add(error.grouping_key.as_deref(), 1, &reference);
             return;
-        }
-        if let Some(key) = error.grouping_key {
-            let closes = now + self.limit.window;
-            let first = reference.clone();
-            let group = Group {
-                first,
-                last: reference,
-                repeats: 0,
-                closes,
-            };
-            groups.insert(key, group);
         }
         let subject = error
             .reference
             .map(|reference| format!("Microblog Failure {reference}"));
-        self.deliver(subject, error.text, unsent).await;
+        let mail = Outgoing {
+            subject,
+            text: error.text,
+            key: error.grouping_key.clone(),
+            first: reference.clone(),
+            failures: 1,
+        };
+        let first_mailed = self.deliver(mail, unsent).await;
+        if let Some(key) = error.grouping_key {
+            let closes = now + self.limit.window;
+            let group = Group {
+                first: reference.clone(),
+                last: reference,
+                repeats: 0,
+                closes,
+                first_mailed,
+            };
+            groups.insert(key, group);
+        }
     }
 
     /// Mails the summary of every group whose window has closed by `now`.
@@ -205,27 +310,47 @@ impl Mailer {
                 "Microblog Failure {}: {} more like it",
                 group.first, group.repeats
             );
+            let first_mail = if group.first_mailed {
+                "its own mail"
+            } else {
+                "its own mail could not be sent, so it is in the log only"
+            };
             let body = format!(
-                "{} more failure(s) like {} within {} s of it, the last {}. Each is in the log under its reference.\n\n{key}",
+                "{} more failure(s) like {} ({first_mail}) within {} s of it, the last {}. Each is in the log under its reference.\n\n{key}",
                 group.repeats,
                 group.first,
                 self.limit.window.as_secs(),
                 group.last,
             );
-            self.deliver(Some(subject), body, unsent).await;
+            let summary = Outgoing {
+                subject: Some(subject),
+                text: body,
+                key: Some(key),
+                first: group.first,
+                failures: group.repeats,
+            };
+            self.deliver(summary, unsent).await;
         }
     }
 
     // ANCHOR: deliver
-    async fn deliver(&self, subject: Option<String>, text: String, unsent: &AtomicU64) {
-        let not_mailed = unsent.swap(0, Ordering::Relaxed);
-        if let Err(error) = self.send(subject, text, not_mailed).await {
-            unsent.fetch_add(not_mailed, Ordering::Relaxed);
-            // stderr, not `tracing::error!`: an error about error mail must
-            // not become another error mail.
-            let explained = trouble::explained(&error, &self.config);
-            eprintln!("Error mail not sent: {explained}");
-        }
+    /// Sends `mail` with the list of what was not mailed before it. If the
+    /// send fails, that list, and `mail`'s own failures, wait for the next.
+    /// Returns whether it was delivered.
+    async fn deliver(&mut self, mail: Outgoing, unsent: &AtomicU64) -> bool {
+        let mut not_mailed = std::mem::take(&mut self.not_mailed);
+        not_mailed.queue_full += unsent.swap(0, Ordering::Relaxed);
+        let sent = self.send(mail.subject, mail.text, &not_mailed).await;
+        let Err(error) = sent else { return true };
+        not_mailed.add(mail.key.as_deref(), mail.failures, &mail.first);
+        // Whatever came in meanwhile came after.
+        not_mailed.merge(std::mem::take(&mut self.not_mailed));
+        self.not_mailed = not_mailed;
+        // stderr, not `tracing::error!`: an error about error mail must
+        // not become another error mail.
+        let explained = trouble::explained(&error, &self.config);
+        eprintln!("Error mail not sent: {explained}");
+        false
     }
 
     /// One mail, given up on at the deadline.
@@ -233,9 +358,9 @@ impl Mailer {
         &self,
         subject: Option<String>,
         text: String,
-        unsent: u64,
+        not_mailed: &NotMailed,
     ) -> Result<(), SendError> {
-        let message = self.message(subject, text, unsent)?;
+        let message = self.message(subject, text, not_mailed)?;
         let deadline = self.config.deadline();
         match rocket::tokio::time::timeout(deadline, self.transport.send(message)).await {
             Ok(sent) => sent.map(drop).map_err(SendError::from),
@@ -247,20 +372,36 @@ impl Mailer {
 
     // ANCHOR: message
     /// The mail: from `no-reply@MAIL_SERVER` to every admin, subject
-    /// `Microblog Failure` (with the failure's reference), the error as plain text.
+    /// `Microblog Failure` (with the failure's reference), the error as plain
+    /// text, then what was not mailed before it.
     fn message(
         &self,
         subject: Option<String>,
         mut body: String,
-        unsent: u64,
+        not_mailed: &NotMailed,
     ) -> Result<Message, lettre::error::Error> {
-        if unsent > 0 {
+        let total = not_mailed.total();
+        if total > 0 {
             let _ = write!(
                 body,
-                "\n\n{unsent} more error(s) were not mailed: over the limit of {} kinds per {} s, or the queue was full. See the log.",
+                "\n\n{total} more error(s) were not mailed: over the limit of {} kinds per {} s, a full queue, or a mail that could not be sent. Each is in the log under its reference:",
                 self.limit.limit,
                 self.limit.window.as_secs()
             );
+            for group in &not_mailed.groups {
+                let what = group.key.as_deref().unwrap_or("other errors");
+                let _ = write!(body, "\n- {} like {}: {what}", group.count, group.first);
+            }
+            if not_mailed.unlisted > 0 {
+                let _ = write!(body, "\n- {} of other kinds", not_mailed.unlisted);
+            }
+            if not_mailed.queue_full > 0 {
+                let _ = write!(
+                    body,
+                    "\n- {} that found the queue full",
+                    not_mailed.queue_full
+                );
+            }
         }
         let mut message = Message::builder()
             .from(self.from.clone())
@@ -286,6 +427,7 @@ impl Mailer {
             from,
             to,
             limit: RateLimit::new(config.rate_limit, window),
+            not_mailed: NotMailed::default(),
             config,
         }
     }
@@ -304,7 +446,11 @@ mod tests {
     #[test]
     fn the_mail_is_from_no_reply_at_the_server_to_every_admin_with_the_tutorials_subject() {
         let mailer = config().mailer().expect("valid").expect("a server");
-        let message = mailer.message(None, "Exception on /x [GET]".to_owned(), 3);
+        let not_mailed = NotMailed {
+            queue_full: 3,
+            ..NotMailed::default()
+        };
+        let message = mailer.message(None, "Exception on /x [GET]".to_owned(), &not_mailed);
         let text = String::from_utf8(message.expect("a message").formatted()).expect("UTF-8");
 
         assert!(
@@ -321,19 +467,27 @@ mod tests {
     }
 
     #[test]
-    fn a_failures_kind_and_origin_are_its_grouping_key_and_a_record_with_neither_has_none() {
+    fn a_failures_kind_root_cause_and_origin_are_its_grouping_key_and_a_record_with_none_has_none()
+    {
         let origin = "common::routes::edit_profile at common/src/routes.rs:290";
+        let key = |root_cause| grouping_key(Some("Database"), Some(root_cause), Some(origin));
         assert_eq!(
-            grouping_key(Some("database query failed"), Some(origin)).as_deref(),
-            Some(
-                "database query failed in common::routes::edit_profile at common/src/routes.rs:290"
-            )
+            key("sqlx::Error::Database(code 2067)").as_deref(),
+            Some("Database (sqlx::Error::Database(code 2067)) in common::routes::edit_profile at common/src/routes.rs:290")
         );
+        let causes = [
+            "sqlx::Error::Database(code 14)",
+            "sqlx::Error::Database(code 5)",
+            "sqlx::Error::Database(code 8)",
+            "sqlx::Error::PoolTimedOut",
+        ];
+        let keys: std::collections::HashSet<_> = causes.into_iter().map(key).collect();
+        assert_eq!(keys.len(), 4, "one group per root cause: {keys:?}");
         assert_eq!(
-            grouping_key(Some("panicked: boom"), Some("")).as_deref(),
-            Some("panicked: boom in ")
+            grouping_key(Some("panic at src/flash.rs:259:25"), Some(""), Some("")).as_deref(),
+            Some("panic at src/flash.rs:259:25 in ")
         );
-        assert_eq!(grouping_key(None, None), None);
+        assert_eq!(grouping_key(None, None, None), None);
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub async fn send_test_mail(figment: &Figment) -> Result<String, TestMailError> 
         config.route()
     );
     let subject = "Microblog test mail".to_owned();
-    if let Err(error) = mailer.send(Some(subject), body, 0).await {
+    if let Err(error) = mailer.send(Some(subject), body, &Default::default()).await {
         let explanation = trouble::explained(&error, &config);
         return Err(TestMailError::NotSent { explanation, error });
     }

@@ -132,3 +132,68 @@ fn reference_on(page: &str) -> String {
     let at = page.find("E-").expect("a reference on the 500 page");
     page[at..at + 10].to_owned()
 }
+
+/// Test-only: a handler that panics with what the visitor sent.
+#[rocket::get("/panic-a?<text>")]
+fn panic_a(text: &str) -> &'static str {
+    panic!("{text}")
+}
+
+/// Test-only: another place that panics.
+#[rocket::get("/panic-b")]
+fn panic_b() -> &'static str {
+    panic!("another panic")
+}
+
+/// Issue 26, finding 8. The grouping key is the failure's kind, its root
+/// cause's kind and the app's first frame, never the request's text: a panic
+/// with another message from the same place is a repeat. And a flood of new
+/// kinds cannot starve a real failure: with a limit of 2 kinds, two panics
+/// take the budget, and the next mail lists every group that was not mailed,
+/// with its count and its first reference: the database failures among them.
+#[test]
+fn a_flood_of_kinds_cannot_hide_a_real_failure_and_a_panics_key_is_its_place() {
+    let sink = MailSink::start("127.0.0.1:0").expect("a sink");
+    let mail = ErrorMail::default();
+    let _only_this_thread = logging_to(&mail);
+    runtime().block_on(async {
+        let rocket = release(app())
+            .mount("/", rocket::routes![other_failure, panic_a, panic_b])
+            .manage(mail.clone());
+        let figment = rocket
+            .figment()
+            .clone()
+            .merge(("mail.server", "127.0.0.1"))
+            .merge(("mail.port", sink.addr.port()))
+            .merge(("mail.rate_limit", 2))
+            .merge(("mail.rate_window", 3600));
+        let app = TestApp::new(rocket.configure(figment)).await;
+        app.create_user("susan", "susan@example.com").await;
+        let john = app.signed_in("john").await;
+        let fails = |reply: &test_support::Reply| {
+            assert_eq!(reply.status, Status::InternalServerError);
+            reference_on(&reply.body)
+        };
+        let panic_first = fails(&john.get("/panic-a?text=one%0Acookie").await);
+        fails(&john.get("/panic-a?text=another%20cookie").await);
+        fails(&john.get("/panic-b").await);
+        let rename = fails(&john.submit("/edit_profile", &RENAME_TO_SUSAN).await);
+        let not_found = fails(&john.get("/other-failure").await);
+        fails(&john.get("/other-failure").await);
+        mail.flush().await;
+
+        let mails: Vec<String> = sink.mails.try_iter().map(|mail| mail.data).collect();
+        assert_eq!(mails.len(), 3, "two reports and a summary: {mails:#?}");
+        let summary = &mails[2];
+        assert!(
+            summary.contains(&format!("Subject: Microblog Failure {panic_first}: 1 more like it")),
+            "the second panic, from the same place, is a repeat: {summary}"
+        );
+        let summary = summary.replace("=\r\n", "");
+        assert!(summary.contains("3 more error(s) were not mailed"), "{summary}");
+        let listed = format!("- 1 like {rename}: Database (sqlx::Error::Database(code 2067)) in common::routes::edit_profile");
+        assert!(summary.contains(&listed), "{summary}");
+        let listed = format!("- 2 like {not_found}: Database (sqlx::Error::RowNotFound) in ");
+        assert!(summary.contains(&listed), "{summary}");
+    });
+}

@@ -281,3 +281,80 @@ fn a_burst_of_one_failure_is_one_mail_and_a_summary_at_shutdown() {
         mails[1]
     );
 }
+
+/// Issue 26, finding 6: mail that cannot be sent is counted, not lost. With
+/// the mail port closed, the report of a failure and the summary of its 29
+/// repeats both fail; once a server listens there, the next mail lists all 30
+/// as not mailed, under the first one's reference. The summary itself says
+/// that the report it refers to was not delivered.
+#[test]
+fn failures_whose_mail_could_not_be_sent_are_counted_in_the_next_mail() {
+    let port = free_port();
+    let mut app = start(port, &[("ROCKET_MAIL", "{rate_window=5}")]);
+    let (john, reply) = app.rename_to_a_taken_name();
+    assert_the_500_page(&reply);
+    let first = reference_in(&reply.body);
+    for _ in 1..30 {
+        fail(&john);
+    }
+    // The report at once, then the summary when the 5-second window closes.
+    app.wait_for(
+        |app| app.output().matches("Error mail not sent:").count() >= 2,
+        "the report and the summary to fail",
+    );
+
+    let sink = MailSink::start(&format!("127.0.0.1:{port}")).expect("the sink on the closed port");
+    fail(&john);
+    let mail = sink.mails.recv_timeout(WAIT).expect("the next mail");
+    let body = decoded(&mail);
+    assert!(
+        body.contains("30 more error(s) were not mailed"),
+        "the report and its 29 repeats: {body}"
+    );
+    assert!(
+        body.contains(&format!(
+            " like {first}: Database (sqlx::Error::Database(code 2067)) in common::routes::edit_profile"
+        )),
+        "{body}"
+    );
+    assert!(app.terminate());
+}
+
+/// Issue 26, finding 6: a summary of repeats whose first report could not be
+/// sent says so, and lists that report as not mailed.
+#[cfg(unix)] // the summary goes out at a graceful stop: SIGTERM
+#[test]
+fn a_summary_says_when_the_report_it_refers_to_was_not_delivered() {
+    let port = free_port();
+    let mut app = start(port, &[("ROCKET_MAIL", "{rate_window=3600}")]);
+    let (john, reply) = app.rename_to_a_taken_name();
+    assert_the_500_page(&reply);
+    let first = reference_in(&reply.body);
+    app.wait_for(
+        |app| app.output().contains("Error mail not sent:"),
+        "the report to fail",
+    );
+    for _ in 0..3 {
+        fail(&john);
+    }
+    let sink = MailSink::start(&format!("127.0.0.1:{port}")).expect("the sink on the closed port");
+    assert!(app.terminate());
+
+    let mails: Vec<String> = all_mails(&sink).iter().map(decoded).collect();
+    assert_eq!(mails.len(), 1, "the summary: {mails:#?}");
+    let summary = &mails[0];
+    assert!(
+        summary.contains(&format!("3 more failure(s) like {first} (its own mail could not be sent, so it is in the log only)")),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!("- 1 like {first}: Database")),
+        "{summary}"
+    );
+}
+
+/// The reference a 500 page gives: `E-3f9a21c0`.
+fn reference_in(page: &str) -> String {
+    let at = page.find("E-").expect("a reference on the 500 page");
+    page[at..at + 10].to_owned()
+}
