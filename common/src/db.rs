@@ -2,18 +2,23 @@
 //! migrations under `migrations/`, run at start-up (Flask runs `flask db upgrade`
 //! by hand; here the binary does it, so a fresh clone just works).
 
-use std::ops::Deref;
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::time::Duration;
 
 use rocket::fairing::{self, AdHoc};
 use rocket::figment::value::magic::RelativePathBuf;
 use rocket::figment::Figment;
-use rocket::{Build, Rocket};
-use rocket_db_pools::Database;
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::{Build, Ignite, Rocket, Sentinel};
+use rocket_db_pools::{Database, Pool};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{ConnectOptions, Connection, Sqlite};
+use sqlx::{ConnectOptions, Connection as _, Sqlite};
+
+use crate::auth::Reported;
+use crate::error::AppError;
 
 /// The pool, configured under `[default.databases.microblog]` in Rocket.toml.
 #[derive(Debug, Database)]
@@ -86,6 +91,56 @@ impl rocket_db_pools::Pool for SqliteFile {
 
     async fn close(&self) {
         self.0.close().await;
+    }
+}
+
+/// A connection from the pool for one request: `mut db: Connection<Db>` in a
+/// handler, as rocket_db_pools' own `Connection` is used, and a drop-in for
+/// it. What differs is a failure to get one (the file deleted, the pool timed
+/// out): rocket_db_pools answers 503 with a WARNING and no reference. Here it
+/// is the app's error like any other, an ERROR record ("Exception on ...")
+/// whose reference the 500 page shows.
+pub struct Connection<D: Database>(rocket_db_pools::Connection<D>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Connection<Db> {
+    type Error = Reported;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let error = match req.guard::<rocket_db_pools::Connection<Db>>().await {
+            Outcome::Success(connection) => return Outcome::Success(Connection(connection)),
+            Outcome::Forward(status) => return Outcome::Forward(status),
+            Outcome::Error((_, Some(rocket_db_pools::Error::Get(error)))) => error,
+            // Not at request time: the pool was made at start-up, and
+            // `Sentinel` refuses to launch without it.
+            Outcome::Error((_, other)) => sqlx::Error::Configuration(
+                other
+                    .map_or_else(|| "no database pool".to_owned(), |error| error.to_string())
+                    .into(),
+            ),
+        };
+        AppError::from(error).record(req);
+        Outcome::Error((Status::InternalServerError, Reported))
+    }
+}
+
+impl<D: Database> Sentinel for Connection<D> {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        <rocket_db_pools::Connection<D> as Sentinel>::abort(rocket)
+    }
+}
+
+impl<D: Database> Deref for Connection<D> {
+    type Target = <D::Pool as Pool>::Connection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<D: Database> DerefMut for Connection<D> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
     }
 }
 

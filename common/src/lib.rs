@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod db;
 pub mod error;
 pub mod failure;
+pub mod flash;
 pub mod forms;
 pub mod launch;
 pub mod models;

@@ -1,12 +1,13 @@
 //! What every page shares: base.html's navigation (who is signed in) and its
 //! flashed messages. Handlers and catchers take a [`Page`] and render through it.
 
-use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
+use rocket::request::{FromRequest, Outcome, Request};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use crate::auth::{CurrentUser, Reported};
 use crate::csrf::CsrfToken;
+use crate::flash;
 use crate::forms::FieldErrors;
 use crate::models::User;
 
@@ -81,12 +82,7 @@ impl<'r> FromRequest<'r> for Page<'r> {
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let CurrentUser(current_user) = rocket::outcome::try_outcome!(req.guard().await);
         // `get_flashed_messages()`: reading the message removes it.
-        let flash = req
-            .guard::<Option<FlashMessage<'_>>>()
-            .await
-            .succeeded()
-            .flatten()
-            .map(|flash| flash.message().to_owned());
+        let flash = flash::take(req.cookies());
         Outcome::Success(Page {
             current_user,
             flash,

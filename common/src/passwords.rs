@@ -15,11 +15,16 @@
 //! checks' worth however many sign in. The hashes are the standard PHC
 //! strings (`$argon2id$v=19$m=19456,t=2,p=1$...`), as the `password-auth`
 //! crate writes them.
+//!
+//! A sign-in with a name that doesn't exist is checked too, against a dummy
+//! hash made at start-up, so that it takes as long as a wrong password for a
+//! name that does: otherwise the time of the answer would tell which names
+//! exist (werkzeug leaves this to the app, and the tutorial's app skips it).
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{self, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rocket::tokio::sync::oneshot;
@@ -37,6 +42,9 @@ type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 #[derive(Debug, Clone)]
 pub struct PasswordHasher {
     jobs: mpsc::Sender<Job>,
+    /// What a password is checked against when there is no user: see
+    /// [`dummy_hash`].
+    dummy: Result<String, password_hash::Error>,
 }
 
 impl PasswordHasher {
@@ -61,7 +69,10 @@ impl PasswordHasher {
                 }
             });
         }
-        PasswordHasher { jobs }
+        PasswordHasher {
+            jobs,
+            dummy: dummy_hash(),
+        }
     }
 
     /// As many at once as the machine has cores.
@@ -81,6 +92,24 @@ impl PasswordHasher {
         Ok(self
             .run(move |memory| memory.check(password.as_bytes(), &hash))
             .await??)
+    }
+
+    /// `check_password_hash(hash, password)` for a user who may not exist.
+    /// With no `hash`, the password is checked against the dummy hash, and
+    /// the answer is no, given as late as a real check would give it.
+    pub async fn check_if_any(
+        &self,
+        password: String,
+        hash: Option<String>,
+    ) -> Result<bool, AppError> {
+        match hash {
+            Some(hash) => self.check(password, hash).await,
+            None => {
+                let dummy = self.dummy.clone()?;
+                self.check(password, dummy).await?;
+                Ok(false)
+            }
+        }
     }
 
     /// Queues `work` for the next free thread, and waits for its result.
@@ -114,14 +143,7 @@ impl Memory {
         let argon2 = Argon2::default();
         let salt = SaltString::generate(&mut OsRng);
         let output = self.output(&argon2, password, &salt, Params::DEFAULT_OUTPUT_LEN)?;
-        let hash = PasswordHash {
-            algorithm: Algorithm::default().ident(),
-            version: Some(Version::default().into()),
-            params: ParamsString::try_from(argon2.params())?,
-            salt: Some(salt.as_salt()),
-            hash: Some(output),
-        };
-        Ok(hash.to_string())
+        phc_string(&argon2, &salt, output)
     }
 
     /// Whether `password` gives `hash` again, with the hash's own parameters.
@@ -157,6 +179,33 @@ impl Memory {
     }
 }
 
+/// `output`, which `argon2` made from a password and `salt`, as a PHC string.
+fn phc_string(
+    argon2: &Argon2<'_>,
+    salt: &SaltString,
+    output: Output,
+) -> password_hash::Result<String> {
+    let hash = PasswordHash {
+        algorithm: Algorithm::default().ident(),
+        version: Some(Version::default().into()),
+        params: ParamsString::try_from(argon2.params())?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
+}
+
+/// A hash that no password gives: a new random salt, and random bytes where
+/// the output goes. It has the parameters, salt length and output length of a
+/// real hash, so checking a password against it costs what a real check
+/// costs, and it is made once, without running Argon2.
+fn dummy_hash() -> password_hash::Result<String> {
+    let mut random = [0; Params::DEFAULT_OUTPUT_LEN];
+    OsRng.fill_bytes(&mut random);
+    let salt = SaltString::generate(&mut OsRng);
+    phc_string(&Argon2::default(), &salt, Output::new(&random)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +237,30 @@ mod tests {
             .expect("checked"));
         assert!(!hasher
             .check("bogus".to_owned(), hash.to_owned())
+            .await
+            .expect("checked"));
+    }
+
+    #[rocket::async_test]
+    async fn without_a_user_the_answer_is_no_after_a_check_against_a_real_looking_hash() {
+        let hasher = PasswordHasher::new(1);
+        let dummy = hasher.dummy.clone().expect("a dummy hash");
+        let real = hasher.hash("cat".to_owned()).await.expect("a hash");
+        let shape = |hash: &str| {
+            let hash = PasswordHash::new(hash).expect("a PHC string");
+            let salt = hash.salt.map(|salt| salt.len());
+            let output = hash.hash.map(|output| output.len());
+            (
+                hash.algorithm.to_string(),
+                hash.version,
+                hash.params.to_string(),
+                salt,
+                output,
+            )
+        };
+        assert_eq!(shape(&dummy), shape(&real));
+        assert!(!hasher
+            .check_if_any("cat".to_owned(), None)
             .await
             .expect("checked"));
     }

@@ -1,9 +1,8 @@
 //! The views of app/routes.py, one handler per Flask view function and method.
 
 use rocket::http::CookieJar;
-use rocket::response::{Flash, Redirect};
+use rocket::response::Redirect;
 use rocket::{get, post, routes, uri, Responder, Route, State};
-use rocket_db_pools::Connection;
 use rocket_dyn_templates::{context, Template};
 use serde::Serialize;
 use sqlx::Acquire;
@@ -13,8 +12,9 @@ use rocket::{catch, Request};
 
 use crate::auth;
 use crate::csrf::{CsrfForm, CsrfToken};
-use crate::db::Db;
+use crate::db::{Connection, Db};
 use crate::error::AppError;
+use crate::flash::Flash;
 use crate::forms::{
     EditProfileForm, FieldErrors, LoginForm, RegistrationForm, EMAIL_TAKEN, USERNAME_TAKEN,
 };
@@ -54,7 +54,7 @@ fn to_index() -> FormReply {
 
 /// `flash(message)` then `redirect(...)`. Flask's default category is "message".
 pub fn flash(to: Redirect, message: &str) -> FormReply {
-    FormReply::Flash(Flash::new(to, "message", message))
+    FormReply::Flash(Flash::new(to, message))
 }
 
 /// The tutorial's made-up posts: there is no way to write one until chapter 8.
@@ -119,8 +119,11 @@ pub async fn login(
         ));
     }
     let user = User::find_by_username(&mut **db, &form.username).await?;
+    // Checked whether or not the name exists, so that how long the answer
+    // takes says nothing about which names do.
+    let password_matches = check_password(passwords, user.as_ref(), form.password.clone()).await?;
     let user = match user {
-        Some(user) if check_password(passwords, &user, form.password.clone()).await? => user,
+        Some(user) if password_matches => user,
         // Unlike Flask's redirect(url_for('login')), keep `next` for the retry.
         _ => {
             let retry = Redirect::to(uri!(login(next = next)));
@@ -131,16 +134,16 @@ pub async fn login(
     Ok(FormReply::Redirect(safe_next(next)))
 }
 
-/// `user.check_password(password)`.
+/// `user.check_password(password)`, for a user who may not exist: without
+/// one, or without a stored hash, the answer is no, after as long as a real
+/// check takes.
 async fn check_password(
     passwords: &PasswordHasher,
-    user: &User,
+    user: Option<&User>,
     password: String,
 ) -> Result<bool, AppError> {
-    match user.password_hash.clone() {
-        Some(hash) => passwords.check(password, hash).await,
-        None => Ok(false),
-    }
+    let hash = user.and_then(|user| user.password_hash.clone());
+    passwords.check_if_any(password, hash).await
 }
 
 #[get("/logout")]
@@ -282,7 +285,6 @@ pub fn login_required(req: &Request<'_>) -> Flash<Redirect> {
     let next = req.uri().to_string();
     Flash::new(
         Redirect::to(uri!(login(next = Some(next.as_str())))),
-        "message",
         "Please log in to access this page.",
     )
 }

@@ -357,6 +357,17 @@ impl HttpClient {
         self.try_get(path).expect("an HTTP exchange")
     }
 
+    /// A GET with an extra header, as `curl -H` sends it: a `Cookie:` the
+    /// visitor wrote themselves, say.
+    pub fn get_with_header(&self, path: &str, name: &str, value: &str) -> HttpReply {
+        let request = self.agent.get(format!("{}{path}", self.base));
+        request
+            .header(name, value)
+            .call()
+            .and_then(read)
+            .expect("an HTTP exchange")
+    }
+
     /// A GET that reports a refused or cut connection instead of failing the test.
     pub fn try_get(&self, path: &str) -> Result<HttpReply, ureq::Error> {
         read(self.agent.get(format!("{}{path}", self.base)).call()?)

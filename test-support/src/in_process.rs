@@ -165,6 +165,14 @@ impl Browser<'_> {
             .await
     }
 
+    /// A cookie the visitor sets themselves, sent from now on with the ones
+    /// the app set, as a browser's developer tools or `curl -b` would.
+    pub fn add_cookie(&self, cookie: Cookie<'static>) {
+        let mut jar = self.jar.lock().expect("lock");
+        jar.retain(|kept| kept.name() != cookie.name());
+        jar.push(cookie);
+    }
+
     /// The token this visitor's forms carry.
     pub fn csrf_token(&self) -> String {
         self.csrf_token.lock().expect("lock").clone()

@@ -10,11 +10,10 @@
 //! error.
 
 use rocket::{post, routes, Build, Rocket, Route};
-use rocket_db_pools::Connection;
 use sqlx::Acquire;
 
 use common::csrf::{CsrfForm, CsrfToken};
-use common::db::Db;
+use common::db::{Connection, Db};
 use common::forms::{EditProfileForm, USERNAME_TAKEN};
 use common::models::SaveError;
 use common::routes::{profile_saved, render_edit_profile, FormReply};

@@ -6,8 +6,10 @@ mod binary;
 mod book_output;
 mod csrf;
 mod database;
+mod flash;
 mod profile;
 mod register;
+mod sign_in_timing;
 
 use test_support::TestApp;
 

@@ -1,6 +1,8 @@
 //! Step 2: error pages in the site's layout, and failed requests that leave the
 //! database as it was.
 
+mod malformed_requests;
+
 use rocket::http::{ContentType, Status};
 use test_support::{form_body, release, TestApp};
 

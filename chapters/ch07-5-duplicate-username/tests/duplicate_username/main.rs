@@ -1,5 +1,6 @@
 //! Step 5: a taken username is a form error, never a 500, even under a race.
 
+mod attacks;
 mod hardening;
 
 use mail_sink::MailSink;
