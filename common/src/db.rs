@@ -187,7 +187,12 @@ async fn run_migrations(rocket: Rocket<Build>) -> fairing::Result {
         tracing::error!("could not switch the database to WAL: {error}");
         return Err(rocket);
     }
-    match sqlx::migrate!("../migrations").run(&***db).await {
+    if let Err(error) = sqlx::migrate!("../migrations").run(&***db).await {
+        tracing::error!("database migrations failed: {error}");
+        return Err(rocket);
+    }
+    // What the look-alike usernames migration leaves to Rust (see it).
+    match crate::models::User::refresh_username_skeletons(db).await {
         Ok(()) => Ok(rocket),
         Err(error) => {
             tracing::error!("database migrations failed: {error}");

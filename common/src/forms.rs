@@ -4,9 +4,11 @@
 //! on the page (as in WTForms) rather than a bare 422. The checks are plain
 //! functions: the form is re-rendered with its `errors` when any fails.
 //!
-//! Usernames get more care than WTForms gives them: they are trimmed as they
-//! are read ([`Trimmed`]), and characters nobody can see or type on purpose are
-//! refused ([`FieldErrors::username`]).
+//! Usernames get more care than WTForms gives them: they are trimmed and put in
+//! their one spelling as they are read ([`Username`]), and they follow RFC 8265
+//! ([`FieldErrors::username`], [`usernames`]).
+
+pub mod usernames;
 
 use std::collections::BTreeMap;
 
@@ -19,6 +21,7 @@ use sqlx::SqliteConnection;
 
 use crate::csrf::CsrfField;
 use crate::models::User;
+use usernames::Refusal;
 
 /// Error messages by field name: `errors.username` in a template.
 #[derive(Debug, Default, Serialize)]
@@ -61,17 +64,25 @@ impl FieldErrors {
     /// The checks of a username field that need no database: `Length(1, 64)`,
     /// then two that WTForms doesn't have.
     ///
-    /// - No hidden characters ([`is_hidden`]). A name is shown on pages and
-    ///   written into logs: a line break in it can forge a log line, a
-    ///   right-to-left override makes `\u{202e}gnp.exe` display as `exe.png`,
-    ///   and a zero-width space makes a second `alice` that looks like the first.
+    /// - A username as RFC 8265 defines it ([`usernames::enforce`]). A name is
+    ///   shown on pages and written into logs: a line break in it can forge a
+    ///   log line, a right-to-left override makes `\u{202e}gnp.exe` display as
+    ///   `exe.png`, and a soft hyphen makes a second `alice` that looks like
+    ///   the first.
     /// - Not `.` or `..`. The profile is at `/user/<username>`, and browsers
     ///   resolve `/user/..` to `/` before sending it, so that page can't be
     ///   reached.
     pub fn username(&mut self, field: &'static str, value: &str) {
         self.length(field, value, 1, USERNAME_MAX);
-        if value.chars().any(is_hidden) {
-            self.add(field, USERNAME_HIDDEN_CHARACTERS);
+        if let Err(refusal) = usernames::enforce(value) {
+            self.add(
+                field,
+                match refusal {
+                    Refusal::Hidden => USERNAME_HIDDEN_CHARACTERS,
+                    Refusal::Characters => USERNAME_CHARACTERS,
+                    Refusal::Direction => USERNAME_DIRECTION,
+                },
+            );
         }
         if value == "." || value == ".." {
             self.add(field, USERNAME_DOTS);
@@ -83,70 +94,54 @@ pub const USERNAME_TAKEN: &str = "Please use a different username.";
 pub const EMAIL_TAKEN: &str = "Please use a different email address.";
 pub const USERNAME_HIDDEN_CHARACTERS: &str =
     "Usernames cannot contain control, invisible or direction-changing characters.";
+pub const USERNAME_CHARACTERS: &str = "Usernames can only hold letters (accented or not), digits and ASCII punctuation, with single spaces between words.";
+pub const USERNAME_DIRECTION: &str = "A word written right to left must begin with a right-to-left letter, end with one or a digit, and hold no left-to-right letters.";
 pub const USERNAME_DOTS: &str =
     "The usernames . and .. cannot be used: browsers rewrite their profile addresses.";
 
-/// A character that changes how text around it is shown, or that shows as
-/// nothing at all.
-fn is_hidden(c: char) -> bool {
-    // Control characters: NUL, tab, CR, LF, escape, DEL and the C1 controls.
-    c.is_control()
-        || matches!(
-            c,
-            // Line and paragraph separators: line breaks, like CR and LF.
-            '\u{2028}' | '\u{2029}'
-            // Bidi marks, embeddings, overrides and isolates: they reorder what
-            // is shown, not what is stored.
-            | '\u{200e}' | '\u{200f}' | '\u{061c}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}'
-            // Zero-width space, non-joiner, joiner, word joiner and the byte
-            // order mark. The joiners have real uses (Persian and Indic
-            // scripts, emoji sequences), but in a name that others must tell
-            // apart, a character nobody can see is refused.
-            | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'
-        )
-}
-
-/// A text field read with its surrounding whitespace removed: WTForms'
+/// A username field, read with its surrounding whitespace removed (WTForms'
 /// `filters=[str.strip]`, which the tutorial doesn't use, so Flask stores
-/// `alice ` as typed. Trimming as the form is read, rather than in `validate`,
-/// means every handler that reads the form checks and saves the same trimmed
-/// text.
+/// `alice ` as typed) and in RFC 8265's one spelling of it: full-width letters
+/// made ordinary, accents composed (NFC). Doing this as the form is read,
+/// rather than in `validate`, means every handler that reads the form checks,
+/// saves and looks up the same text, so `ａｌｉｃｅ` signs in as `alice`. A
+/// name the standard refuses is kept as typed (trimmed), for
+/// [`FieldErrors::username`] to refuse and the form to show again.
 ///
 /// It dereferences to `&str`, so `&form.username` goes wherever a `&str` does,
 /// and it compares equal to `String`s.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
-pub struct Trimmed(String);
+pub struct Username(String);
 
-impl Trimmed {
+impl Username {
     pub fn new(text: &str) -> Self {
         // Unicode's whitespace, as Python's `str.strip()` removes it.
-        Trimmed(text.trim().to_owned())
+        let text = text.trim();
+        Username(usernames::enforce(text).unwrap_or_else(|_| text.to_owned()))
     }
 }
 
 #[rocket::async_trait]
-impl<'v> FromFormField<'v> for Trimmed {
+impl<'v> FromFormField<'v> for Username {
     fn from_value(field: ValueField<'v>) -> form::Result<'v, Self> {
-        Ok(Trimmed::new(field.value))
+        Ok(Username::new(field.value))
     }
 
     /// A multipart form's field: read as a `String` is, then trimmed.
     async fn from_data(field: DataField<'v, '_>) -> form::Result<'v, Self> {
         let text = <String as FromFormField>::from_data(field).await?;
-        Ok(Trimmed::new(&text))
+        Ok(Username::new(&text))
     }
 
     /// A missing field is empty, so `required` reports it, like the other
     /// fields' `#[field(default = String::new())]`.
     fn default() -> Option<Self> {
-        Some(Trimmed(String::new()))
+        Some(Username(String::new()))
     }
 }
 
-impl Deref for Trimmed {
+impl Deref for Username {
     type Target = str;
 
     fn deref(&self) -> &str {
@@ -162,8 +157,8 @@ pub const ABOUT_ME_MAX: usize = 140;
 
 #[derive(Debug, FromForm, Serialize)]
 pub struct LoginForm {
-    /// Trimmed as registration trims it, so `alice ` signs in as `alice`.
-    pub username: Trimmed,
+    /// Read as registration reads it, so `alice ` and `ａｌｉｃｅ` sign in as `alice`.
+    pub username: Username,
     #[field(default = String::new())]
     #[serde(skip)]
     pub password: String,
@@ -190,7 +185,7 @@ impl LoginForm {
 
 #[derive(Debug, FromForm, Serialize)]
 pub struct RegistrationForm {
-    pub username: Trimmed,
+    pub username: Username,
     #[field(default = String::new())]
     pub email: String,
     #[field(default = String::new())]
@@ -245,7 +240,7 @@ fn looks_like_email(email: &str) -> bool {
 
 #[derive(Debug, FromForm, Serialize)]
 pub struct EditProfileForm {
-    pub username: Trimmed,
+    pub username: Username,
     #[field(default = String::new())]
     pub about_me: String,
     #[field(default = String::new())]
@@ -291,7 +286,7 @@ mod tests {
 
     fn edit_profile(username: &str, about_me: &str) -> FieldErrors {
         EditProfileForm {
-            username: Trimmed::new(username),
+            username: Username::new(username),
             about_me: about_me.to_owned(),
             csrf_token: String::new(),
         }
@@ -300,7 +295,7 @@ mod tests {
 
     fn login(username: &str, password: &str) -> FieldErrors {
         LoginForm {
-            username: Trimmed::new(username),
+            username: Username::new(username),
             password: password.to_owned(),
             remember_me: None,
             csrf_token: String::new(),
@@ -377,7 +372,7 @@ mod tests {
     #[test]
     fn remember_me_is_ticked_by_any_value_but_empty_or_false() {
         let form = |value: Option<&str>| LoginForm {
-            username: Trimmed::new(""),
+            username: Username::new(""),
             password: String::new(),
             remember_me: value.map(str::to_owned),
             csrf_token: String::new(),

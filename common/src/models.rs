@@ -6,10 +6,15 @@
 //! open: an UPDATE ... RETURNING stays uncommitted, and a read keeps the
 //! connection on an old snapshot of the database until its next query.
 
+use std::collections::BTreeMap;
+use std::fmt;
+
 use md5::{Digest, Md5};
 use serde::{Serialize, Serializer};
-use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor, SqlitePool};
 use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::forms::usernames::skeleton;
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
 pub struct User {
@@ -46,8 +51,17 @@ impl User {
         Ok(users.into_iter().next())
     }
 
+    /// Whether an account has this name, or one that looks the same: the same
+    /// UTS #39 skeleton, which the unique index on `username_skeleton` (see its
+    /// migration) compares, so the check and the index give the same answer.
     pub async fn username_taken(db: impl SqliteExecutor<'_>, username: &str) -> sqlx::Result<bool> {
-        exists(db, r#"SELECT 1 FROM "user" WHERE username = ?"#, username).await
+        let users =
+            sqlx::query(r#"SELECT 1 FROM "user" WHERE username_skeleton = ? OR username = ?"#)
+                .bind(skeleton(username))
+                .bind(username)
+                .fetch_all(db)
+                .await?;
+        Ok(!users.is_empty())
     }
 
     /// Whether an account has this address, in any mix of upper and lower case:
@@ -71,10 +85,11 @@ impl User {
         password_hash: &str,
     ) -> Result<i64, SaveError> {
         let done = sqlx::query(
-            r#"INSERT INTO "user" (username, email, password_hash, last_seen)
-               VALUES (?, ?, ?, ?)"#,
+            r#"INSERT INTO "user" (username, username_skeleton, email, password_hash, last_seen)
+               VALUES (?, ?, ?, ?, ?)"#,
         )
         .bind(username)
+        .bind(skeleton(username))
         .bind(email)
         .bind(password_hash)
         .bind(now())
@@ -115,8 +130,9 @@ impl User {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(r#"UPDATE "user" SET username = ? WHERE id = ?"#)
+        sqlx::query(r#"UPDATE "user" SET username = ?, username_skeleton = ? WHERE id = ?"#)
             .bind(username)
+            .bind(skeleton(username))
             .bind(id)
             .execute(&mut *tx)
             .await
@@ -124,12 +140,109 @@ impl User {
         Ok(())
     }
     // ANCHOR_END: update_profile
+
+    /// The half of the look-alike migration that SQL cannot do: UTS #39
+    /// skeletons are computed here, not in SQLite. Run at every start, after
+    /// the migrations. It fills in the skeleton of every user that has none
+    /// (all of them, the first time) or an outdated one (after an update of
+    /// Unicode's data), and refuses, changing nothing, if two users' names look
+    /// alike: which of them keeps the name is for their owners to decide.
+    pub async fn refresh_username_skeletons(db: &SqlitePool) -> Result<(), SkeletonError> {
+        let users: Vec<(i64, String, Option<String>)> =
+            sqlx::query_as(r#"SELECT id, username, username_skeleton FROM "user" ORDER BY id"#)
+                .fetch_all(db)
+                .await?;
+        let mut by_skeleton: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+        let mut outdated = Vec::new();
+        for (id, username, stored) in users {
+            let computed = skeleton(&username);
+            if stored.as_ref() != Some(&computed) {
+                outdated.push((id, computed.clone()));
+            }
+            by_skeleton
+                .entry(computed)
+                .or_default()
+                .push((id, username));
+        }
+        let mut groups: Vec<_> = by_skeleton
+            .into_values()
+            .filter(|users| users.len() > 1)
+            .collect();
+        // In the order the users signed up, each group led by its oldest.
+        groups.sort_by_key(|users| users[0].0);
+        if let Some(example) = groups.first().map(|users| users[1].0) {
+            return Err(SkeletonError::LookAlikes {
+                users: LookAlikes(groups),
+                example,
+            });
+        }
+        if outdated.is_empty() {
+            return Ok(());
+        }
+        let mut tx = db.begin().await?;
+        // Cleared first, so that two users whose skeletons trade places never
+        // meet in the unique index half-way.
+        for (id, _) in &outdated {
+            sqlx::query(r#"UPDATE "user" SET username_skeleton = NULL WHERE id = ?"#)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (id, skeleton) in &outdated {
+            sqlx::query(r#"UPDATE "user" SET username_skeleton = ? WHERE id = ?"#)
+                .bind(skeleton)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Why [`User::refresh_username_skeletons`] stopped the start.
+#[derive(Debug, thiserror::Error)]
+pub enum SkeletonError {
+    #[error(
+        "Some users have usernames that look alike: {users}. Usernames are now unique by \
+         how they look (Unicode's confusable skeletons, UTS #39): rename or remove the \
+         extra ones, then start the app again. For example, in sqlite3: \
+         UPDATE \"user\" SET username = 'a new name' WHERE id = {example};"
+    )]
+    LookAlikes { users: LookAlikes, example: i64 },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Groups of users (id, username) whose names have the same skeleton.
+#[derive(Debug)]
+pub struct LookAlikes(pub Vec<Vec<(i64, String)>>);
+
+/// `"alice" (id 1) and "аlice" (id 2); "bob" (id 3) and "b0b" (id 4)`. The
+/// names are quoted as Rust's `{:?}` quotes them, so a control or invisible
+/// character shows as an escape such as `\u{ad}`.
+impl fmt::Display for LookAlikes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, group) in self.0.iter().enumerate() {
+            if n > 0 {
+                f.write_str("; ")?;
+            }
+            for (m, (id, username)) in group.iter().enumerate() {
+                if m > 0 {
+                    f.write_str(" and ")?;
+                }
+                write!(f, "{username:?} (id {id})")?;
+            }
+        }
+        Ok(())
+    }
 }
 
 // ANCHOR: save_error
-/// Why a user could not be saved. The unique indexes on `username` and
-/// `email` have the last word on what is taken, whatever a check before the
-/// write found: two requests can both find a name free.
+/// Why a user could not be saved. The unique indexes on `username` (and on
+/// its look-alike skeleton) and `email` have the last word on what is taken,
+/// whatever a check before the write found: two requests can both find a name
+/// free.
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
     #[error("the username is taken")]
@@ -156,7 +269,7 @@ impl SaveError {
                     .to_owned()
             });
         match column.as_deref() {
-            Some("user.username") => SaveError::UsernameTaken(error),
+            Some("user.username" | "user.username_skeleton") => SaveError::UsernameTaken(error),
             Some("user.email") => SaveError::EmailTaken(error),
             _ => SaveError::Database(error),
         }

@@ -1,5 +1,6 @@
-//! The unique index on `email`, which ignores case, and the migration that
-//! builds it on a database that may already break the rule.
+//! The unique indexes on `email`, which ignores case, and on the look-alike
+//! skeleton of `username`, and the migrations that build them on a database
+//! that may already break the rule.
 
 use std::path::Path;
 
@@ -15,6 +16,8 @@ use crate::app;
 
 /// The migration that makes `email` unique regardless of case.
 const EMAIL_NOCASE_MIGRATION: &str = "20261127003314";
+/// The migration that makes usernames unique by how they look.
+const USERNAME_SKELETON_MIGRATION: &str = "20261205083800";
 
 #[rocket::async_test]
 async fn the_database_refuses_a_second_spelling_of_a_taken_email() {
@@ -31,8 +34,8 @@ async fn the_database_refuses_a_second_spelling_of_a_taken_email() {
 }
 
 /// A pool on a new database file at `path`, migrated up to (not including)
-/// the email migration, as a database from before it would be.
-async fn database_from_before_the_email_migration(path: &Path) -> SqlitePool {
+/// `migration`, as a database from before it would be.
+async fn database_from_before(path: &Path, migration: &str) -> SqlitePool {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true);
@@ -45,7 +48,7 @@ async fn database_from_before_the_email_migration(path: &Path) -> SqlitePool {
             .file_name()
             .and_then(|name| name.to_str())
             .unwrap_or_default();
-        if name < EMAIL_NOCASE_MIGRATION {
+        if name < migration {
             std::fs::copy(&path, older.path().join(name)).expect("a copy");
         }
     }
@@ -56,6 +59,17 @@ async fn database_from_before_the_email_migration(path: &Path) -> SqlitePool {
         .await
         .expect("the older migrations apply");
     pool
+}
+
+/// A user written as chapter 6's schema has it, on a database from before a
+/// migration (`User::insert` writes today's columns).
+async fn insert_user(pool: &SqlitePool, username: &str, email: &str) {
+    sqlx::query(r#"INSERT INTO "user" (username, email) VALUES (?, ?)"#)
+        .bind(username)
+        .bind(email)
+        .execute(pool)
+        .await
+        .expect("the older indexes allow it");
 }
 
 /// `common::app()` on the database file at `path`.
@@ -77,11 +91,9 @@ async fn a_database_holding_emails_that_differ_only_in_case_is_not_migrated_and_
 ) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("microblog.db");
-    let pool = database_from_before_the_email_migration(&path).await;
+    let pool = database_from_before(&path, EMAIL_NOCASE_MIGRATION).await;
     for (username, email) in [("john", "john@example.com"), ("John", "JOHN@example.com")] {
-        User::insert(&pool, username, email, "hash")
-            .await
-            .expect("chapter 6's index allows both");
+        insert_user(&pool, username, email).await;
     }
 
     // What the app's migration step logs before it refuses to start.
@@ -125,4 +137,109 @@ async fn a_database_holding_emails_that_differ_only_in_case_is_not_migrated_and_
     assert!(User::email_taken(pool, "JOHN2@Example.com")
         .await
         .expect("a query"));
+}
+
+#[rocket::async_test]
+async fn the_database_refuses_a_look_alike_of_a_taken_username() {
+    let app = app().await;
+    app.create_user("alice", "alice@example.com").await;
+    app.create_user("Jose\u{301}", "jose@example.com").await;
+
+    // Straight to the table, past the form: the index on the skeleton alone
+    // decides. Cyrillic `а`, and `José` with a precomposed `é`.
+    for (look_alike, email) in [
+        ("\u{430}lice", "a@example.com"),
+        ("Jos\u{e9}", "j@example.com"),
+    ] {
+        let error = User::insert(app.pool(), look_alike, email, "hash")
+            .await
+            .expect_err("the unique index refuses it");
+        assert!(
+            matches!(error, SaveError::UsernameTaken(_)),
+            "{look_alike:?}: {error}"
+        );
+        assert!(User::username_taken(app.pool(), look_alike)
+            .await
+            .expect("a query"));
+    }
+    assert_eq!(app.user_count().await, 2);
+}
+
+#[rocket::async_test]
+async fn a_database_holding_look_alike_usernames_does_not_start_until_they_are_renamed() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("microblog.db");
+    let pool = database_from_before(&path, USERNAME_SKELETON_MIGRATION).await;
+    let users = [
+        ("alice", "alice@example.com"),
+        ("\u{430}lice", "cyrillic@example.com"),
+        ("bob", "bob@example.com"),
+        ("Jos\u{e9}", "nfc@example.com"),
+        ("Jose\u{301}", "nfd@example.com"),
+        ("ali\u{ad}ce", "hyphen@example.com"),
+    ];
+    for (username, email) in users {
+        insert_user(&pool, username, email).await;
+    }
+
+    // The SQL half adds the column and its index; the Rust half, which the
+    // app runs right after it, refuses, and names the users.
+    sqlx::migrate!("../migrations")
+        .run(&pool)
+        .await
+        .expect("the column and its index");
+    let error = User::refresh_username_skeletons(&pool)
+        .await
+        .expect_err("the look-alikes are refused");
+    let message = error.to_string();
+    assert!(
+        message.contains("Some users have usernames that look alike: \"alice\" (id 1) and \"\u{430}lice\" (id 2) and \"ali\\u{ad}ce\" (id 6); \"Jos\u{e9}\" (id 4) and \"Jose\\u{301}\" (id 5)."),
+        "{message}"
+    );
+    assert!(
+        message.contains("rename or remove the extra ones, then start the app again. For example, in sqlite3: UPDATE \"user\" SET username = 'a new name' WHERE id = 2;"),
+        "{message}"
+    );
+    let filled: Vec<i64> =
+        sqlx::query_scalar(r#"SELECT count(*) FROM "user" WHERE username_skeleton IS NOT NULL"#)
+            .fetch_all(&pool)
+            .await
+            .expect("a count");
+    assert_eq!(filled, [0], "nothing is filled in");
+
+    // The app does not start on it, and says which stage failed.
+    let failed = launch_on(&path)
+        .await
+        .expect_err("the app refuses to start");
+    match failed.kind() {
+        ErrorKind::FailedFairings(fairings) => assert!(
+            fairings.iter().any(|f| f.name == "SQLite migrations"),
+            "{fairings:?}"
+        ),
+        other => panic!("not a failed migration: {other:?}"),
+    }
+
+    // Once the extra names are changed, the next start fills in every
+    // skeleton, and the index keeps look-alikes out from then on.
+    for (id, name) in [(2, "alicia"), (5, "Josh"), (6, "alison")] {
+        sqlx::query(r#"UPDATE "user" SET username = ? WHERE id = ?"#)
+            .bind(name)
+            .bind(id)
+            .execute(&pool)
+            .await
+            .expect("the fix");
+    }
+    pool.close().await;
+    let client = launch_on(&path).await.expect("the app starts");
+    let pool: &SqlitePool = Db::fetch(client.rocket()).expect("the pool");
+    let missing: Vec<i64> =
+        sqlx::query_scalar(r#"SELECT count(*) FROM "user" WHERE username_skeleton IS NULL"#)
+            .fetch_all(pool)
+            .await
+            .expect("a count");
+    assert_eq!(missing, [0], "every user has a skeleton");
+    let error = User::insert(pool, "\u{430}lice", "again@example.com", "hash")
+        .await
+        .expect_err("a look-alike of alice");
+    assert!(matches!(error, SaveError::UsernameTaken(_)), "{error}");
 }

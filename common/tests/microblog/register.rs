@@ -165,6 +165,54 @@ async fn a_username_with_control_invisible_or_direction_changing_characters_is_r
     }
 }
 
+/// Issue 26: each of these registered beside `alice` and `José`. Now each is
+/// taken, because it is spelled (RFC 8265: full width, NFD) or looks (UTS #39
+/// skeleton: Cyrillic `а`) like a taken name, or is no username at all
+/// (RFC 8265: invisible characters, a symbol, a lone accent).
+#[rocket::async_test]
+async fn look_alikes_of_taken_usernames_are_refused_at_registration() {
+    const TAKEN: &str = "[Please use a different username.]";
+    const HIDDEN: &str =
+        "[Usernames cannot contain control, invisible or direction-changing characters.]";
+    const CHARACTERS: &str = "[Usernames can only hold letters (accented or not), digits and ASCII punctuation, with single spaces between words.]";
+    let app = app().await;
+    app.create_user("alice", "alice@example.com").await;
+    app.create_user("Jos\u{e9}", "jose@example.com").await;
+    let cases = [
+        ("\u{430}lice", TAKEN),
+        ("\u{ff41}\u{ff4c}\u{ff49}\u{ff43}\u{ff45}", TAKEN),
+        ("Jos\u{e9}", TAKEN),
+        ("Jose\u{301}", TAKEN),
+        ("\u{301}", CHARACTERS),
+        ("\u{3164}", HIDDEN),
+        ("\u{2800}", CHARACTERS),
+        ("ali\u{ad}ce", HIDDEN),
+        ("ali\u{2062}ce", HIDDEN),
+        ("ali\u{34f}ce", HIDDEN),
+        ("ali\u{fe0f}ce", HIDDEN),
+        ("ali\u{180e}ce", HIDDEN),
+        ("alice\u{e0061}", HIDDEN),
+        ("alice\u{ffa0}", HIDDEN),
+    ];
+    let visitor = app.browser().await;
+    for (name, error) in cases {
+        let reply = visitor
+            .submit(
+                "/register",
+                &[
+                    ("username", name),
+                    ("email", "new@example.com"),
+                    ("password", PASSWORD),
+                    ("password2", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, Status::Ok, "{name:?}: the form comes back");
+        assert!(reply.body.contains(error), "{name:?}: {error}");
+    }
+    assert_eq!(app.user_count().await, 2, "nothing was saved");
+}
+
 #[rocket::async_test]
 async fn the_usernames_dot_and_dot_dot_are_refused() {
     for name in [".", ".."] {

@@ -49,6 +49,30 @@ async fn renaming_to_a_taken_username_shows_the_form_error_and_saves_nothing() {
 }
 // ANCHOR_END: test_form_error
 
+/// Issue 26: a name that only looks like susan's is hers too. Cyrillic `а`
+/// (U+0430) has the UTS #39 skeleton of Latin `a`; full-width `ｓｕｓａｎ` is
+/// read as `susan` (RFC 8265's width mapping).
+#[rocket::async_test]
+async fn renaming_yourself_to_a_look_alike_of_a_taken_name_is_the_form_error() {
+    let app = app().await;
+    app.create_user("susan", "susan@example.com").await;
+    let john = app.signed_in("john").await;
+
+    for look_alike in ["sus\u{430}n", "\u{ff53}\u{ff55}\u{ff53}\u{ff41}\u{ff4e}"] {
+        let page = john
+            .submit(
+                "/edit_profile",
+                &[("username", look_alike), ("about_me", "typed text")],
+            )
+            .await;
+        assert_eq!(page.status, Status::Ok, "{look_alike:?}");
+        assert!(page.body.contains(FORM_ERROR), "{look_alike:?}");
+        let john = app.user("john").await.expect("john keeps his name");
+        assert_eq!(john.about_me, None, "{look_alike:?}: nothing was saved");
+    }
+    assert_eq!(app.user_count().await, 2);
+}
+
 #[rocket::async_test]
 async fn keeping_your_own_username_while_editing_about_me_saves() {
     let app = app().await;
