@@ -151,7 +151,10 @@ fn anonymous_visits_and_bad_csrf_tokens_add_nothing_to_the_log() {
     let stranger = app.client();
     for _ in 0..20 {
         let reply = stranger.get("/index");
-        assert_eq!(reply.status, 303, "an anonymous visit goes to the sign-in page");
+        assert_eq!(
+            reply.status, 303,
+            "an anonymous visit goes to the sign-in page"
+        );
     }
     let bad_tokens = [
         "username=john&password=wrong",
@@ -368,4 +371,36 @@ fn assert_mailed(sink: &mail_sink::MailSink, reference: &str) {
         "{}",
         mail.data
     );
+}
+
+/// Issue 26, finding 1, against the real binary: the attack's request, a
+/// `_flash` cookie with a multi-byte character and a newline, then a forged
+/// record. Whether or not the request fails, no line of the log file begins
+/// with anything but a record's time or a backtrace's indent.
+#[cfg(unix)] // SIGTERM, to flush the file before it is read
+#[test]
+fn a_hostile_flash_cookie_forges_no_line_in_the_log() {
+    use std::io::{Read, Write};
+
+    let mut app = ChildApp::start(BINARY, &[]);
+    let forged =
+        "2099-01-01%2000:00:00%2C000%20ERROR:%20Exception%20on%20%2Fadmin%20[GET]:%20forged";
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", app.port)).expect("a connection");
+    let request = format!(
+        "GET /login HTTP/1.1\r\nHost: localhost\r\nCookie: _flash=1:%C3%A9%0A{forged}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).expect("the request");
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1.1 "), "{reply}");
+    assert!(app.terminate());
+
+    let log = read(&log_path(&app));
+    assert!(log.contains("INFO: Microblog startup"), "{log}");
+    for line in log.lines() {
+        assert!(
+            (starts_record(line) && !line.starts_with("2099-")) || line.starts_with("  "),
+            "a line that is no record: {line:?} in\n{log}"
+        );
+    }
 }
