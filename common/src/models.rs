@@ -14,7 +14,8 @@ use serde::{Serialize, Serializer};
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor, SqlitePool};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use crate::forms::usernames::skeleton;
+use crate::forms::usernames::{enforce, skeleton};
+use crate::forms::USERNAME_MAX;
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
 pub struct User {
@@ -147,6 +148,11 @@ impl User {
     /// (all of them, the first time) or an outdated one (after an update of
     /// Unicode's data), and refuses, changing nothing, if two users' names look
     /// alike: which of them keeps the name is for their owners to decide.
+    ///
+    /// A name from before RFC 8265 that is another spelling of a valid one
+    /// (an accent typed as a combining mark, full-width letters) takes the
+    /// spelling the forms now read it in, or its owner could no longer sign
+    /// in by typing it. Both spellings have the same skeleton.
     pub async fn refresh_username_skeletons(db: &SqlitePool) -> Result<(), SkeletonError> {
         let users: Vec<(i64, String, Option<String>)> =
             sqlx::query_as(r#"SELECT id, username, username_skeleton FROM "user" ORDER BY id"#)
@@ -155,9 +161,13 @@ impl User {
         let mut by_skeleton: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
         let mut outdated = Vec::new();
         for (id, username, stored) in users {
-            let computed = skeleton(&username);
-            if stored.as_ref() != Some(&computed) {
-                outdated.push((id, computed.clone()));
+            let spelled = enforce(&username)
+                .ok()
+                .filter(|spelled| spelled.chars().count() <= USERNAME_MAX)
+                .unwrap_or_else(|| username.clone());
+            let computed = skeleton(&spelled);
+            if stored.as_ref() != Some(&computed) || spelled != username {
+                outdated.push((id, spelled, computed.clone()));
             }
             by_skeleton
                 .entry(computed)
@@ -182,14 +192,15 @@ impl User {
         let mut tx = db.begin().await?;
         // Cleared first, so that two users whose skeletons trade places never
         // meet in the unique index half-way.
-        for (id, _) in &outdated {
+        for (id, _, _) in &outdated {
             sqlx::query(r#"UPDATE "user" SET username_skeleton = NULL WHERE id = ?"#)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
         }
-        for (id, skeleton) in &outdated {
-            sqlx::query(r#"UPDATE "user" SET username_skeleton = ? WHERE id = ?"#)
+        for (id, username, skeleton) in &outdated {
+            sqlx::query(r#"UPDATE "user" SET username = ?, username_skeleton = ? WHERE id = ?"#)
+                .bind(username)
                 .bind(skeleton)
                 .bind(id)
                 .execute(&mut *tx)

@@ -177,6 +177,11 @@ async fn a_database_holding_look_alike_usernames_does_not_start_until_they_are_r
         ("Jos\u{e9}", "nfc@example.com"),
         ("Jose\u{301}", "nfd@example.com"),
         ("ali\u{ad}ce", "hyphen@example.com"),
+        ("Zoe\u{308}", "zoe@example.com"),
+        (
+            "\u{ff43}\u{ff41}\u{ff52}\u{ff4f}\u{ff4c}",
+            "carol@example.com",
+        ),
     ];
     for (username, email) in users {
         insert_user(&pool, username, email).await;
@@ -238,6 +243,11 @@ async fn a_database_holding_look_alike_usernames_does_not_start_until_they_are_r
             .await
             .expect("a count");
     assert_eq!(missing, [0], "every user has a skeleton");
+    // Names in another spelling of a valid name take the one the forms read.
+    for (typed, id) in [("Zo\u{eb}", 7), ("carol", 8), ("Jos\u{e9}", 4)] {
+        let user = User::find_by_username(pool, typed).await.expect("a query");
+        assert_eq!(user.map(|user| user.id), Some(id), "{typed:?}");
+    }
     let error = User::insert(pool, "\u{430}lice", "again@example.com", "hash")
         .await
         .expect_err("a look-alike of alice");
