@@ -163,6 +163,16 @@ async fn the_database_refuses_a_look_alike_of_a_taken_username() {
             .expect("a query"));
     }
     assert_eq!(app.user_count().await, 2);
+
+    // A rename too: the race's loser in step 5 meets this index.
+    let bob = app.create_user("bob", "bob@example.com").await;
+    let mut connection = app.pool().acquire().await.expect("a connection");
+    let error = User::update_profile(&mut connection, bob.id, "\u{430}lice", "")
+        .await
+        .expect_err("the unique index refuses it");
+    assert!(matches!(error, SaveError::UsernameTaken(_)), "{error}");
+    drop(connection);
+    assert!(app.user("bob").await.is_some(), "bob keeps his name");
 }
 
 #[rocket::async_test]
