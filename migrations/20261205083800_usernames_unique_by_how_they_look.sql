@@ -21,6 +21,12 @@
 -- start. Fix the names, then start again.
 --
 -- The exact index on `username` stays: a row written without its skeleton (by
--- hand, say) is still unique by name.
+-- hand, say) is still unique by name. It is made again after the new one,
+-- because SQLite checks the most recently made index first: a second `susan`
+-- still fails with "UNIQUE constraint failed: user.username", as chapter 6's
+-- bug does on every step's pages and in the book, and only a look-alike
+-- reaches the skeleton's index. `SaveError` reads either as the name taken.
 ALTER TABLE "user" ADD COLUMN username_skeleton TEXT;
 CREATE UNIQUE INDEX ix_user_username_skeleton ON "user" (username_skeleton);
+DROP INDEX ix_user_username;
+CREATE UNIQUE INDEX ix_user_username ON "user" (username);
