@@ -172,3 +172,43 @@ fn sixty_four_concurrent_sign_ins_stay_under_100_mib() {
     assert!(statuses.iter().all(|&status| status == 303), "{statuses:?}");
     assert!(peak_mib <= 100, "peak RSS {peak_mib} MiB");
 }
+
+/// Issue 26, finding 2, at the attack's scale: 1,000 anonymous visits to a
+/// sign-in-only page and 100 sign-in posts with a bad or missing CSRF token,
+/// to step 4's release binary. Rocket logs a guard's failure for each, but
+/// those are Rocket's records, not the app's: the log file is unchanged, not
+/// rotated, with no WARNING or ERROR, and its startup line is kept.
+#[cfg(unix)] // SIGTERM, to flush the file before it is read
+#[test]
+fn a_thousand_anonymous_visits_and_a_hundred_bad_tokens_leave_the_log_as_it_was() {
+    let mut app = ChildApp::start(crate::STEP_4, &[]);
+    let log = app.dir.path().join("logs/microblog.log");
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    app.wait_for(|_| read().contains("Microblog startup"), "the startup line");
+    let after_startup = read();
+
+    let stranger = app.client();
+    for _ in 0..1000 {
+        assert_eq!(stranger.get("/index").status, 303);
+    }
+    let bodies = [
+        "username=john&password=wrong",
+        "csrf_token=forged&username=john&password=wrong",
+    ];
+    for body in bodies.iter().cycle().take(100) {
+        assert!(stranger.post_raw("/login", body).status < 500);
+    }
+    assert!(app.terminate());
+
+    assert!(
+        !app.dir.path().join("logs/microblog.log.1").exists(),
+        "rotated"
+    );
+    let now = read();
+    assert!(
+        !now.contains(" WARNING: ") && !now.contains(" ERROR: "),
+        "{now}"
+    );
+    assert!(now.contains("INFO: Microblog startup"), "{now}");
+    assert_eq!(now, after_startup);
+}
