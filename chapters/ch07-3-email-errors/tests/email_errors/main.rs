@@ -303,7 +303,7 @@ fn failures_whose_mail_could_not_be_sent_are_counted_in_the_next_mail() {
         "the report and the summary to fail",
     );
 
-    let sink = MailSink::start(&format!("127.0.0.1:{port}")).expect("the sink on the closed port");
+    let sink = MailSink::start(("127.0.0.1", port)).expect("the sink on the closed port");
     fail(&john);
     let mail = sink.mails.recv_timeout(WAIT).expect("the next mail");
     let body = decoded(&mail);
@@ -337,7 +337,7 @@ fn a_summary_says_when_the_report_it_refers_to_was_not_delivered() {
     for _ in 0..3 {
         fail(&john);
     }
-    let sink = MailSink::start(&format!("127.0.0.1:{port}")).expect("the sink on the closed port");
+    let sink = MailSink::start(("127.0.0.1", port)).expect("the sink on the closed port");
     assert!(app.terminate());
 
     let mails: Vec<String> = all_mails(&sink).iter().map(decoded).collect();
