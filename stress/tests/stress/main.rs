@@ -5,6 +5,7 @@
 
 mod faults;
 mod load;
+mod slowloris;
 
 /// The complete chapter-7 app, built by this package from step 5's own `main.rs`.
 const BINARY: &str = env!("CARGO_BIN_EXE_microblog");
