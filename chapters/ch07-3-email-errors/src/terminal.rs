@@ -7,8 +7,13 @@
 //! names the address) and why a launch failed; nothing for an ordinary
 //! request, and a 404 is not an ERROR line.
 
+use std::backtrace::{Backtrace, BacktraceStatus};
 use std::fmt;
 use std::io::IsTerminal;
+use std::panic::PanicHookInfo;
+use std::sync::Once;
+
+use common::failure::escaped;
 
 use rocket::figment::Figment;
 use rocket::Config;
@@ -24,11 +29,14 @@ use tracing_subscriber::registry::LookupSpan;
 use crate::app_records;
 use crate::event_text::EventText;
 
-/// The terminal layer for `figment`'s profile.
+/// The terminal layer for `figment`'s profile. Also puts std's line for a
+/// panic on one line ([`panic_line`]), as the layer does for every record.
 pub fn layer<S>(figment: &Figment) -> impl Layer<S>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    static PANIC_LINE: Once = Once::new();
+    PANIC_LINE.call_once(|| std::panic::set_hook(Box::new(print_panic)));
     let debug = figment.profile() == Config::DEBUG_PROFILE;
     let everything = Targets::new().with_default(LevelFilter::INFO);
     // Why a launch failed: a port in use, a bad setting, a database that
@@ -65,6 +73,41 @@ impl<'writer> FormatFields<'writer> for OneLine {
     }
 }
 
+/// std's own panic hook prints `thread '…' panicked at …:` and the message
+/// as it is, on the lines below. A panic's message may hold what a visitor
+/// sent (a cookie, a form field), so this one prints it on one line, escaped;
+/// and the backtrace when `RUST_BACKTRACE` asks for it, as std does. Step 1's
+/// hook, which files the panic for its 500 page, runs first and calls this.
+fn print_panic(info: &PanicHookInfo<'_>) {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("Box<dyn Any>");
+    let thread = std::thread::current();
+    let location = info.location().map(ToString::to_string);
+    eprintln!(
+        "{}",
+        panic_line(thread.name(), location.as_deref(), message)
+    );
+    let backtrace = Backtrace::capture();
+    if backtrace.status() == BacktraceStatus::Captured {
+        eprintln!("stack backtrace:\n{backtrace}");
+    }
+}
+
+/// `thread 'rocket-worker-thread' panicked at src/x.rs:1:2: the message`.
+fn panic_line(thread: Option<&str>, location: Option<&str>, message: &str) -> String {
+    let thread = escaped(thread.unwrap_or("<unnamed>"));
+    let at = location.map(|location| format!(" at {}", escaped(location)));
+    let message = escaped(message);
+    format!(
+        "thread '{thread}' panicked{}: {message}",
+        at.unwrap_or_default()
+    )
+}
+
 /// "Rocket has launched from http://127.0.0.1:8000": Rocket logs it as a
 /// WARN, so that it shows at every log level, but it is no warning.
 fn is_launch_line(metadata: &Metadata<'_>) -> bool {
@@ -89,5 +132,24 @@ impl Visit for Message {
         if field.name() == "message" {
             self.0 = format!("{value:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::panic_line;
+
+    /// Issue 26, finding 1, on the terminal: a panic's message is one line.
+    #[test]
+    fn a_panics_line_on_the_terminal_is_one_line() {
+        let line = panic_line(
+            Some("rocket-worker-thread"),
+            Some("src/flash.rs:259:62"),
+            "of `\u{e9}\nFORGED`",
+        );
+        assert_eq!(
+            line,
+            r"thread 'rocket-worker-thread' panicked at src/flash.rs:259:62: of `é\u{a}FORGED`"
+        );
     }
 }
