@@ -119,13 +119,10 @@ pub async fn login(
         ));
     }
     let user = User::find_by_username(&mut **db, &form.username).await?;
-    // Checked whether or not the name exists, so that how long the answer
-    // takes says nothing about which names do.
-    let password_matches = check_password(passwords, user.as_ref(), form.password.clone()).await?;
-    let user = match user {
-        Some(user) if password_matches => user,
+    let user = match check_password(passwords, user, form.password.clone()).await? {
+        Some(user) => user,
         // Unlike Flask's redirect(url_for('login')), keep `next` for the retry.
-        _ => {
+        None => {
             let retry = Redirect::to(uri!(login(next = next)));
             return Ok(flash(retry, "Invalid username or password"));
         }
@@ -134,16 +131,16 @@ pub async fn login(
     Ok(FormReply::Redirect(safe_next(next)))
 }
 
-/// `user.check_password(password)`, for a user who may not exist: without
-/// one, or without a stored hash, the answer is no, after as long as a real
-/// check takes.
+/// `user.check_password(password)`: the user, if the password is theirs. Made
+/// with no user too (against a dummy hash), so its time tells no one who exists.
 async fn check_password(
     passwords: &PasswordHasher,
-    user: Option<&User>,
+    user: Option<User>,
     password: String,
-) -> Result<bool, AppError> {
-    let hash = user.and_then(|user| user.password_hash.clone());
-    passwords.check_if_any(password, hash).await
+) -> Result<Option<User>, AppError> {
+    let hash = user.as_ref().and_then(|user| user.password_hash.clone());
+    let matches = passwords.check_if_any(password, hash).await?;
+    Ok(user.filter(|_| matches))
 }
 
 #[get("/logout")]
