@@ -14,11 +14,13 @@
 //! app's life one shutdown note.
 //!
 //! - [`layer`]: the queue, its `tracing` layer and the fairing (the lesson).
-//! - `sender`: the task that sends, its grouping and its limit, and the mail.
+//! - `sender`: the task that sends, and the mail.
+//! - `flood`: which failures are one group, the limit, and what was not mailed.
 //! - [`settings`]: `MAIL_SERVER` and the rest, and the SMTP transport.
 //! - [`test_mail`]: `--send-test-mail`, to try the settings now.
 //! - [`trouble`]: why a send failed, in plain words on stderr.
 
+mod flood;
 pub mod layer;
 mod sender;
 pub mod settings;
