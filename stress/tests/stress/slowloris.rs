@@ -2,7 +2,7 @@
 //! and never the rest. Rocket 0.5 has no bound on the time to read a request's
 //! headers (it builds its hyper server with `header_read_timeout(None)`, and no
 //! setting changes that), so the bound is a reverse proxy in front: nginx with
-//! the repository's `deploy/nginx.conf`. Every connection here is on loopback,
+//! the repository's `tools/deploy/nginx.conf`. Every connection here is on loopback,
 //! counted and bounded in time.
 
 use std::io::{ErrorKind, Read, Write};
@@ -108,7 +108,7 @@ fn nginx() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// nginx running `deploy/nginx.conf` in the foreground, in front of the app on
+/// nginx running `tools/deploy/nginx.conf` in the foreground, in front of the app on
 /// `app_port`. Killed when dropped.
 struct Nginx {
     child: std::process::Child,
@@ -118,8 +118,8 @@ struct Nginx {
 
 impl Nginx {
     fn start(nginx: &std::path::Path, app_port: u16) -> Nginx {
-        let repository = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/nginx.conf");
-        let site = std::fs::read_to_string(repository).expect("deploy/nginx.conf");
+        let repository = concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/deploy/nginx.conf");
+        let site = std::fs::read_to_string(repository).expect("tools/deploy/nginx.conf");
         let port = test_support::free_port();
         // The repository's file as it is, but for its two ports.
         let site = replaced(&site, "listen 80;", &format!("listen 127.0.0.1:{port};"));
@@ -182,7 +182,10 @@ impl Drop for Nginx {
 
 /// `text` with `from` replaced by `to`, which must be there.
 fn replaced(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "deploy/nginx.conf has no `{from}`");
+    assert!(
+        text.contains(from),
+        "tools/deploy/nginx.conf has no `{from}`"
+    );
     text.replace(from, to)
 }
 
@@ -191,12 +194,12 @@ fn replaced(text: &str, from: &str, to: &str) -> String {
 const FD_LIMIT: u32 = 256;
 /// More half-sent requests than the lowered limit has room for.
 const SLOW_CLIENTS: usize = 300;
-/// `client_header_timeout` in deploy/nginx.conf.
+/// `client_header_timeout` in tools/deploy/nginx.conf.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The attack, first on the app alone (with its file descriptors lowered to
 /// 256): 300 half-sent requests, and a real `GET /login` gets no answer. Then
-/// through nginx with `deploy/nginx.conf`: the same 300, and `GET /login` is
+/// through nginx with `tools/deploy/nginx.conf`: the same 300, and `GET /login` is
 /// answered at once, and nginx closes every slow connection when its
 /// `client_header_timeout` (10 s) runs out. Skipped, with the reason printed,
 /// where nginx is not installed; CI installs it.
