@@ -29,7 +29,7 @@ pub struct EventText {
     pub(crate) kind: Option<String>,
     /// `root_cause`: the kind of its innermost cause (empty when none).
     pub(crate) root_cause: Option<String>,
-    /// `origin`: the first frame of the app's own code (empty when none).
+    /// `origin`: the innermost frame of the app's own code (empty when none).
     pub(crate) origin: Option<String>,
 }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 /// Which failures are the same one: the failure's `kind` (`Database`, or a
 /// panic's location), its `root_cause`'s kind (`sqlx::Error::PoolTimedOut`)
-/// and its `origin` (the first frame of the app's own code), as common's
+/// and its `origin` (the innermost frame of the app's own code), as common's
 /// failure record gives them, each decided by the app from types, never free
 /// text from the request. A record with none of them has no key.
 pub(super) fn grouping_key(

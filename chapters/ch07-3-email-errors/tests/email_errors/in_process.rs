@@ -146,7 +146,7 @@ fn panic_b() -> &'static str {
 }
 
 /// Issue 26, finding 8. The grouping key is the failure's kind, its root
-/// cause's kind and the app's first frame, never the request's text: a panic
+/// cause's kind and the app's innermost frame, never the request's text: a panic
 /// with another message from the same place is a repeat. And a flood of new
 /// kinds cannot starve a real failure: with a limit of 2 kinds, two panics
 /// take the budget, and the next mail lists every group that was not mailed,
