@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::panic::PanicHookInfo;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use backtrace::Backtrace;
 use common::failure::{Failure, Frame, Uncaught};
@@ -48,12 +48,20 @@ fn runner() -> Runner {
 }
 const MAX_PENDING: usize = 64;
 
+/// Held while a link is added to the hook chain. `take_hook` and `set_hook`
+/// are two calls: two apps starting at once (tests do) could both take the
+/// same hook, and one app's link would be lost. std's `update_hook`, which
+/// does both at once, is not stable yet; this lock is its stand-in, and holds
+/// no state.
+static HOOK_CHAIN: Mutex<()> = Mutex::new(());
+
 /// The app's panics, as [`Uncaught`] failures for it to manage, with the hook
 /// link that files them.
 pub fn uncaught() -> Uncaught {
     let pending: Arc<Pending> = Arc::default();
     // ANCHOR: panic_hook
     let filed = Arc::downgrade(&pending);
+    let _adding = HOOK_CHAIN.lock().unwrap_or_else(PoisonError::into_inner);
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         file_panic(&filed, info);
