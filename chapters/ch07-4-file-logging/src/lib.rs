@@ -54,7 +54,6 @@ pub async fn run(app: fn() -> Rocket<Build>) -> ExitCode {
 }
 // ANCHOR_END: run
 
-// ANCHOR: init_logging
 // ANCHOR: subscriber
 /// Step 3's subscriber (the terminal and the error mail) plus the file,
 /// outside debug. Keep the returned guard until the app has shut down;
@@ -79,7 +78,6 @@ pub fn init_logging(figment: &Figment, mail: &ErrorMail) -> Option<WorkerGuard> 
 }
 // ANCHOR_END: subscriber
 
-// ANCHOR: log_file
 /// `maxBytes=10240`: a record that would take the file to this size starts a new one.
 const MAX_BYTES: u64 = 10240;
 /// `backupCount=10`: `microblog.log.1` (the newest) to `microblog.log.10`.
@@ -117,5 +115,3 @@ where
     Ok((layer, guard))
 }
 // ANCHOR_END: file_layer
-// ANCHOR_END: log_file
-// ANCHOR_END: init_logging
