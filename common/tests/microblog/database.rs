@@ -114,16 +114,7 @@ async fn a_database_holding_emails_that_differ_only_in_case_is_not_migrated_and_
     assert_eq!(users, ["john@example.com", "JOHN@example.com"]);
 
     // The app does not start on it, and says which stage failed.
-    let failed = launch_on(&path)
-        .await
-        .expect_err("the app refuses to start");
-    match failed.kind() {
-        ErrorKind::FailedFairings(fairings) => assert!(
-            fairings.iter().any(|f| f.name == "SQLite migrations"),
-            "{fairings:?}"
-        ),
-        other => panic!("not a failed migration: {other:?}"),
-    }
+    refuses_to_start(&path).await;
 
     // Once the extra address is changed, the next start migrates and runs.
     sqlx::query(r#"UPDATE "user" SET email = 'john2@example.com' WHERE username = 'John'"#)
@@ -229,16 +220,7 @@ async fn a_database_holding_look_alike_usernames_does_not_start_until_they_are_r
     assert_eq!(filled, [0], "nothing is filled in");
 
     // The app does not start on it, and says which stage failed.
-    let failed = launch_on(&path)
-        .await
-        .expect_err("the app refuses to start");
-    match failed.kind() {
-        ErrorKind::FailedFairings(fairings) => assert!(
-            fairings.iter().any(|f| f.name == "SQLite migrations"),
-            "{fairings:?}"
-        ),
-        other => panic!("not a failed migration: {other:?}"),
-    }
+    refuses_to_start(&path).await;
 
     // Once the extra names are changed, the next start fills in every
     // skeleton, and the index keeps look-alikes out from then on.
@@ -268,4 +250,16 @@ async fn a_database_holding_look_alike_usernames_does_not_start_until_they_are_r
         .await
         .expect_err("a look-alike of alice");
     assert!(matches!(error, SaveError::UsernameTaken(_)), "{error}");
+}
+
+/// The app does not start on the database at `path`: its migrations stage fails.
+async fn refuses_to_start(path: &Path) {
+    let failed = launch_on(path).await.expect_err("the app refuses to start");
+    match failed.kind() {
+        ErrorKind::FailedFairings(fairings) => assert!(
+            fairings.iter().any(|f| f.name == "SQLite migrations"),
+            "{fairings:?}"
+        ),
+        other => panic!("not a failed migration: {other:?}"),
+    }
 }
