@@ -14,7 +14,7 @@ use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use backtrace::Backtrace;
+use backtrace::{Backtrace, BacktraceSymbol};
 use rocket::request::Request;
 
 /// What made a request fail with a 500: an [`crate::AppError`], or a panic.
@@ -214,23 +214,36 @@ pub struct Frame {
 
 impl Frame {
     /// The frames of `backtrace`, innermost first, looked up now (the slow
-    /// part: reading the binary's debug information). An inlined call is a
-    /// frame of its own, as in std's printed backtraces.
-    pub fn all_of(mut backtrace: Backtrace) -> Vec<Frame> {
-        backtrace.resolve();
+    /// part: reading debug information). An inlined call is a frame of its
+    /// own, as in std's printed backtraces.
+    ///
+    /// Only frames in this program's own code are looked up. The outermost
+    /// frames of every thread are the operating system's (libc's
+    /// `start_thread`, say), and looking them up would read the system
+    /// library's debug information where it is installed (Debian's
+    /// `libc6-dbg`): some 35 MB, kept for the process's life, to name frames
+    /// that every report collapses anyway. They stay `<system library>`.
+    pub fn all_of(backtrace: Backtrace) -> Vec<Frame> {
         backtrace
             .frames()
             .iter()
-            .flat_map(|frame| frame.symbols())
-            .map(|symbol| Frame {
-                // `{:#}`: demangled, without the `::h0123...` hash.
-                function: symbol
-                    .name()
-                    .map_or_else(|| "<unknown>".to_owned(), |name| format!("{name:#}")),
-                file: symbol.filename().map(Path::to_path_buf),
-                line: symbol.lineno(),
+            .cloned()
+            .flat_map(|mut frame| {
+                if !in_this_program(frame.ip() as usize) {
+                    return vec![Frame::in_a_system_library()];
+                }
+                frame.resolve();
+                frame.symbols().iter().map(Frame::from).collect()
             })
             .collect()
+    }
+
+    fn in_a_system_library() -> Frame {
+        Frame {
+            function: "<system library>".to_owned(),
+            file: None,
+            line: None,
+        }
     }
 
     /// The frames below the capture: those after the last one in `file`, the
@@ -250,6 +263,32 @@ impl Frame {
     pub fn is_own_code(&self) -> bool {
         self.file.as_deref().and_then(workspace_file).is_some()
     }
+}
+
+impl From<&BacktraceSymbol> for Frame {
+    fn from(symbol: &BacktraceSymbol) -> Frame {
+        Frame {
+            // `{:#}`: demangled, without the `::h0123...` hash.
+            function: symbol
+                .name()
+                .map_or_else(|| "<unknown>".to_owned(), |name| format!("{name:#}")),
+            file: symbol.filename().map(Path::to_path_buf),
+            line: symbol.lineno(),
+        }
+    }
+}
+
+/// Whether the code at `address` is this program's (the executable, which
+/// links std, Rocket and every other crate statically) rather than a shared
+/// system library's. An executable's code is one mapping, tens of megabytes
+/// at most; the loader maps shared libraries elsewhere, terabytes away on
+/// Linux, macOS and Windows alike. No crate answers this without `unsafe`
+/// (`dladdr`, `dl_iterate_phdr`), so it is decided by distance from a
+/// function of this program.
+fn in_this_program(address: usize) -> bool {
+    const SPAN: u64 = 1 << 32;
+    let here = Frame::all_of as fn(Backtrace) -> Vec<Frame> as usize;
+    (address as u64).abs_diff(here as u64) < SPAN
 }
 
 /// `file` relative to the workspace, if it is one of the workspace's own Rust
@@ -413,6 +452,21 @@ mod tests {
         // is the test harness, in std.
         assert!(first_own.is_none(), "{first_own:?}");
         assert!(!frames.is_empty());
+    }
+
+    /// A thread's outermost frames are the C library's (`start_thread`,
+    /// `clone3`): they are not looked up, so its debug information is never
+    /// read.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn a_threads_outermost_frames_are_the_system_librarys_and_not_looked_up() {
+        let frames = std::thread::spawn(|| Frame::all_of(Backtrace::new_unresolved()))
+            .join()
+            .expect("the thread");
+        let last = frames.last().expect("frames");
+        assert_eq!(last.function, "<system library>", "{frames:#?}");
+        assert!(frames.iter().any(|frame| frame.function.starts_with("std::")));
+        assert!(in_this_program(in_this_program as fn(usize) -> bool as usize));
     }
 
     #[test]
