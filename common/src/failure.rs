@@ -465,8 +465,12 @@ mod tests {
             .expect("the thread");
         let last = frames.last().expect("frames");
         assert_eq!(last.function, "<system library>", "{frames:#?}");
-        assert!(frames.iter().any(|frame| frame.function.starts_with("std::")));
-        assert!(in_this_program(in_this_program as fn(usize) -> bool as usize));
+        assert!(frames
+            .iter()
+            .any(|frame| frame.function.starts_with("std::")));
+        assert!(in_this_program(
+            in_this_program as fn(usize) -> bool as usize
+        ));
     }
 
     #[test]
