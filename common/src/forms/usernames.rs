@@ -58,6 +58,12 @@ pub fn enforce(text: &str) -> Result<String, Refusal> {
         if word.starts_with(is_combining_mark) {
             return Err(Refusal::Characters);
         }
+        // The stored spelling must be a valid name itself. The profile checks
+        // the characters before it normalises, and NFC can compose two valid
+        // ones into one it refuses: `<` and U+0338 become the symbol `≮`.
+        if profile.enforce(word.as_ref()).map_err(refusal)? != word {
+            return Err(Refusal::Characters);
+        }
         words.push(word);
     }
     Ok(words.join(" "))
@@ -168,6 +174,14 @@ mod tests {
         assert_eq!(skeleton("a1ice"), skeleton("alice"));
         assert_eq!(skeleton("rn"), skeleton("m"));
         assert_ne!(skeleton("alice"), skeleton("alicia"));
+    }
+
+    /// Found by the proptest below: full-width `<` and a combining overlay
+    /// compose into a symbol, which is no name.
+    #[test]
+    fn a_name_whose_normal_form_would_be_refused_is_refused() {
+        assert_eq!(enforce("\u{ff1c}\u{338}"), Err(Refusal::Characters));
+        assert_eq!(enforce("<\u{338}"), Err(Refusal::Characters));
     }
 
     proptest! {
