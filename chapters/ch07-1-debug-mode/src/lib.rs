@@ -41,15 +41,12 @@ pub fn debug_mode() -> AdHoc {
         if rocket.figment().profile() != Config::DEBUG_PROFILE {
             return rocket;
         }
-        // Links from each of the app's frames into an editor, when asked for:
-        // DEBUGGER_EDITOR=vscode://file/{file}:{line} (or `debugger_editor` in
-        // Rocket.toml)
+        // DEBUGGER_EDITOR=vscode://file/{file}:{line}: links to an editor.
         let editor = std::env::var("DEBUGGER_EDITOR").ok();
         let editor = editor.or_else(|| rocket.figment().extract_inner("debugger_editor").ok());
         let debugger = Debugger::new(editor);
         let pin_line = format!("Debugger PIN: {}", debugger.pin());
-        // Werkzeug's trusted hosts: the debugger answers only on the listen
-        // address, loopback names and DEBUGGER_TRUSTED_HOSTS (`trusted_hosts.rs`)
+        // Werkzeug's trusted hosts: no debugger for a foreign `Host`.
         let trusted_hosts = TrustedHosts::from_config(rocket.figment());
         rocket
             .manage(debugger)
