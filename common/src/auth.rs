@@ -85,7 +85,11 @@ async fn load_user(req: &Request<'_>) -> Result<Option<User>, Reported> {
     let Some(db) = Db::fetch(req.rocket()) else {
         return Ok(None);
     };
-    User::load_and_touch(&***db, id).await.map_err(|error| {
+    let loaded = match db.acquire().await {
+        Ok(mut connection) => User::load_and_touch(&mut connection, id).await,
+        Err(error) => Err(error),
+    };
+    loaded.map_err(|error| {
         AppError::from(error).record(req);
         Reported
     })

@@ -1,12 +1,18 @@
-//! The SQLite database: a connection pool managed by rocket_db_pools, and the
-//! migrations under `migrations/`, run at start-up (Flask runs `flask db upgrade`
-//! by hand; here the binary does it, so a fresh clone just works).
+//! The database: the SQLite file of Rocket.toml, or the server that
+//! `DATABASE_URL` names (`postgres://…`), as Flask's config.py reads it. A
+//! connection pool managed by rocket_db_pools, and the migrations under
+//! `migrations/sqlite/` or `migrations/postgres/`, run at start-up (Flask runs
+//! `flask db upgrade` by hand; here the binary does it, so a fresh clone just
+//! works).
+//!
+//! Machinery: a learner can skip this file. The queries are in `models.rs`.
 
 use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::time::Duration;
 
 use rocket::fairing::{self, AdHoc};
+use rocket::figment::providers::Env;
 use rocket::figment::value::magic::RelativePathBuf;
 use rocket::figment::Figment;
 use rocket::http::Status;
@@ -14,16 +20,181 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Build, Ignite, Rocket, Sentinel};
 use rocket_db_pools::{Database, Pool};
 use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{ConnectOptions, Connection as _, Sqlite};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Connection as _, Postgres, Sqlite};
 
 use crate::auth::Reported;
 use crate::error::AppError;
 
-/// The pool, configured under `[default.databases.microblog]` in Rocket.toml.
+/// The pool, configured under `[default.databases.microblog]` in Rocket.toml,
+/// or by `DATABASE_URL`.
 #[derive(Debug, Database)]
 #[database("microblog")]
-pub struct Db(SqliteFile);
+pub struct Db(DbPool);
+
+/// Runs the same sqlx code on whichever database `$db` (a [`DbConnection`] or
+/// a [`DbTransaction`]) is connected to: `$c` is a `&mut SqliteConnection` in
+/// one arm and a `&mut PgConnection` in the other, and the code is compiled
+/// for each. sqlx's own `Any` driver would spare this, but it cannot read or
+/// write a timestamp (`last_seen`), and it cannot hold SQLite's file checks
+/// below; no other crate does this for sqlx 0.7.
+macro_rules! on_either {
+    ($db:expr, |$c:ident| $run:expr) => {
+        match $db.executor() {
+            $crate::db::Executor::Sqlite($c) => $run,
+            $crate::db::Executor::Postgres($c) => $run,
+        }
+    };
+}
+pub(crate) use on_either;
+
+/// The pool of whichever database the URL names.
+#[derive(Debug, Clone)]
+pub enum DbPool {
+    Sqlite(SqliteFile),
+    Postgres(sqlx::PgPool),
+}
+
+/// One connection from a [`DbPool`]. A PostgreSQL connection is held inline
+/// (440 bytes against SQLite's 64): one per request, so boxing it would only
+/// add an allocation per request.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum DbConnection {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// A transaction on a [`DbConnection`]: rolled back when dropped uncommitted.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum DbTransaction<'c> {
+    Sqlite(sqlx::Transaction<'c, Sqlite>),
+    Postgres(sqlx::Transaction<'c, Postgres>),
+}
+
+/// What a query runs on: a connection of either kind, borrowed.
+#[derive(Debug)]
+pub enum Executor<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+impl DbPool {
+    /// The SQLite pool, for a test that looks at the file itself.
+    pub fn sqlite(&self) -> Option<&sqlx::SqlitePool> {
+        match self {
+            DbPool::Sqlite(pool) => Some(pool),
+            DbPool::Postgres(_) => None,
+        }
+    }
+
+    /// A connection, waiting at most the pool's `connect_timeout`.
+    pub async fn acquire(&self) -> sqlx::Result<DbConnection> {
+        Ok(match self {
+            DbPool::Sqlite(pool) => DbConnection::Sqlite(pool.acquire().await?),
+            DbPool::Postgres(pool) => DbConnection::Postgres(pool.acquire().await?),
+        })
+    }
+}
+
+/// A pool made elsewhere (a test's), without the file checks of [`SqliteFile`].
+impl From<sqlx::SqlitePool> for DbPool {
+    fn from(pool: sqlx::SqlitePool) -> Self {
+        DbPool::Sqlite(SqliteFile(pool))
+    }
+}
+
+impl DbConnection {
+    /// `BEGIN`: sqlx's `begin`, on either database.
+    pub async fn begin(&mut self) -> sqlx::Result<DbTransaction<'_>> {
+        Ok(match self {
+            DbConnection::Sqlite(c) => DbTransaction::Sqlite(c.begin().await?),
+            DbConnection::Postgres(c) => DbTransaction::Postgres(c.begin().await?),
+        })
+    }
+
+    pub fn executor(&mut self) -> Executor<'_> {
+        match self {
+            DbConnection::Sqlite(c) => Executor::Sqlite(c),
+            DbConnection::Postgres(c) => Executor::Postgres(c),
+        }
+    }
+}
+
+impl DbTransaction<'_> {
+    /// `COMMIT`.
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            DbTransaction::Sqlite(tx) => tx.commit().await,
+            DbTransaction::Postgres(tx) => tx.commit().await,
+        }
+    }
+
+    pub fn executor(&mut self) -> Executor<'_> {
+        match self {
+            DbTransaction::Sqlite(tx) => Executor::Sqlite(tx),
+            DbTransaction::Postgres(tx) => Executor::Postgres(tx),
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl rocket_db_pools::Pool for DbPool {
+    type Connection = DbConnection;
+    type Error = rocket_db_pools::Error<sqlx::Error>;
+
+    async fn init(figment: &Figment) -> Result<Self, Self::Error> {
+        let config: rocket_db_pools::Config =
+            figment.extract().map_err(rocket_db_pools::Error::Config)?;
+        match config.url.split_once("://") {
+            Some(("postgres" | "postgresql", _)) => postgres_pool(&config).await,
+            // A path, `sqlite:path` or `sqlite://path`.
+            None | Some(("sqlite", _)) => SqliteFile::open(&config).await.map(DbPool::Sqlite),
+            Some((scheme, _)) => Err(rocket_db_pools::Error::Init(sqlx::Error::Configuration(
+                format!(
+                    "the database URL is {scheme}://…, and the app speaks SQLite \
+                     (a file path) and PostgreSQL (postgres://…) only"
+                )
+                .into(),
+            ))),
+        }
+    }
+
+    async fn get(&self) -> Result<Self::Connection, Self::Error> {
+        self.acquire().await.map_err(rocket_db_pools::Error::Get)
+    }
+
+    async fn close(&self) {
+        match self {
+            DbPool::Sqlite(pool) => pool.close().await,
+            DbPool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// A PostgreSQL pool. A server that is down at start-up stops the start, as a
+/// missing SQLite directory does. Once running, a connection the server
+/// dropped (a restart, a crash) is found by sqlx's test before it is handed
+/// out, and replaced: service resumes by itself when the server is back.
+async fn postgres_pool(
+    config: &rocket_db_pools::Config,
+) -> Result<DbPool, rocket_db_pools::Error<sqlx::Error>> {
+    use rocket_db_pools::Error;
+    let options = PgConnectOptions::from_str(&config.url)
+        .map_err(Error::Init)?
+        .disable_statement_logging();
+    let pool = PgPoolOptions::new()
+        .max_connections(u32::try_from(config.max_connections).unwrap_or(u32::MAX))
+        .min_connections(config.min_connections.unwrap_or_default())
+        .acquire_timeout(Duration::from_secs(config.connect_timeout))
+        .idle_timeout(config.idle_timeout.map(Duration::from_secs))
+        .connect_with(options)
+        .await
+        .map_err(Error::Init)?;
+    Ok(DbPool::Postgres(pool))
+}
 
 /// sqlx's SQLite pool, opened so that only a start creates the database file.
 ///
@@ -47,14 +218,11 @@ impl Deref for SqliteFile {
     }
 }
 
-#[rocket::async_trait]
-impl rocket_db_pools::Pool for SqliteFile {
-    type Connection = PoolConnection<Sqlite>;
-    type Error = rocket_db_pools::Error<sqlx::Error>;
-
-    async fn init(figment: &Figment) -> Result<Self, Self::Error> {
+impl SqliteFile {
+    async fn open(
+        config: &rocket_db_pools::Config,
+    ) -> Result<Self, rocket_db_pools::Error<sqlx::Error>> {
         use rocket_db_pools::Error;
-        let config: rocket_db_pools::Config = figment.extract().map_err(Error::Config)?;
         let options = SqliteConnectOptions::from_str(&config.url)
             .map_err(Error::Init)?
             .busy_timeout(Duration::from_secs(config.connect_timeout))
@@ -83,14 +251,6 @@ impl rocket_db_pools::Pool for SqliteFile {
             .await
             .map_err(Error::Init)?;
         Ok(SqliteFile(pool))
-    }
-
-    async fn get(&self) -> Result<Self::Connection, Self::Error> {
-        self.0.acquire().await.map_err(rocket_db_pools::Error::Get)
-    }
-
-    async fn close(&self) {
-        self.0.close().await;
     }
 }
 
@@ -146,29 +306,40 @@ impl<D: Database> DerefMut for Connection<D> {
 
 const URL_KEY: &str = "databases.microblog.url";
 
+/// config.py's `SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL') or
+/// 'sqlite:///…'`: `DATABASE_URL`, when it is set, names the database, over
+/// Rocket.toml's `url` (and `ROCKET_DATABASES`). `figment` is the app's
+/// configuration; what is merged after this still wins, as a test's own
+/// database does.
+pub fn database_url_from_env(figment: Figment) -> Figment {
+    figment.merge(Env::raw().only(&["DATABASE_URL"]).map(|_| URL_KEY.into()))
+}
+
 /// Everything the database needs, in order: a path that doesn't depend on the
 /// working directory, the pool, then the migrations.
 pub fn stage() -> AdHoc {
-    AdHoc::on_ignite("SQLite database", |rocket| async {
+    AdHoc::on_ignite("Database", |rocket| async {
         rocket
-            .attach(AdHoc::on_ignite("SQLite path", resolve_path))
+            .attach(AdHoc::on_ignite("Database path", resolve_path))
             .attach(Db::init())
-            .attach(AdHoc::try_on_ignite("SQLite migrations", run_migrations))
+            .attach(AdHoc::try_on_ignite("Database migrations", run_migrations))
     })
 }
 
-/// A relative `url` in Rocket.toml is taken relative to Rocket.toml itself, as
-/// Flask's config.py puts `app.db` beside itself, so `cargo run` from any
-/// directory of the checkout opens the same file.
+/// A relative SQLite path in Rocket.toml is taken relative to Rocket.toml
+/// itself, as Flask's config.py puts `app.db` beside itself, so `cargo run`
+/// from any directory of the checkout opens the same file. (One from
+/// `DATABASE_URL` is relative to the working directory, as in Flask.)
 async fn resolve_path(rocket: Rocket<Build>) -> Rocket<Build> {
     let figment = rocket.figment().clone();
     match figment.extract_inner::<RelativePathBuf>(URL_KEY) {
-        Ok(path) => {
+        Ok(path) if !path.original().to_string_lossy().contains("://") => {
             let absolute = path.relative().to_string_lossy().into_owned();
             rocket.configure(figment.merge((URL_KEY, absolute)))
         }
-        // Missing or not a string: leave it to `Db::init`, which says what is wrong.
-        Err(_) => rocket,
+        // A server's URL, or missing or not a string: leave it to `Db::init`,
+        // which says what is wrong.
+        _ => rocket,
     }
 }
 
@@ -176,18 +347,7 @@ async fn run_migrations(rocket: Rocket<Build>) -> fairing::Result {
     let Some(db) = Db::fetch(&rocket) else {
         return Err(rocket);
     };
-    // Write-ahead logging: readers don't wait for the writer, and a commit is
-    // one sync instead of several. Every signed-in request writes (last_seen),
-    // so this is the difference between hundreds and thousands of requests a
-    // second. The mode is stored in the file, so once is enough.
-    if let Err(error) = sqlx::query("PRAGMA journal_mode = WAL")
-        .execute(&***db)
-        .await
-    {
-        tracing::error!("could not switch the database to WAL: {error}");
-        return Err(rocket);
-    }
-    if let Err(error) = sqlx::migrate!("../migrations").run(&***db).await {
+    if let Err(error) = migrate(db).await {
         tracing::error!("database migrations failed: {error}");
         return Err(rocket);
     }
@@ -199,4 +359,23 @@ async fn run_migrations(rocket: Rocket<Build>) -> fairing::Result {
             Err(rocket)
         }
     }
+}
+
+/// The migrations of the database's kind, each applied once.
+async fn migrate(db: &DbPool) -> Result<(), sqlx::Error> {
+    match db {
+        DbPool::Sqlite(pool) => {
+            // Write-ahead logging: readers don't wait for the writer, and a
+            // commit is one sync instead of several. Every signed-in request
+            // writes (last_seen), so this is the difference between hundreds
+            // and thousands of requests a second. The mode is stored in the
+            // file, so once is enough.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&**pool)
+                .await?;
+            sqlx::migrate!("../migrations/sqlite").run(&**pool).await?;
+        }
+        DbPool::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+    }
+    Ok(())
 }

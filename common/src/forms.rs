@@ -17,9 +17,9 @@ use std::ops::Deref;
 use rocket::form::{self, DataField, FromFormField, ValueField};
 use rocket::FromForm;
 use serde::Serialize;
-use sqlx::SqliteConnection;
 
 use crate::csrf::CsrfField;
+use crate::db::DbConnection;
 use crate::models::User;
 use usernames::Refusal;
 
@@ -96,6 +96,7 @@ pub const USERNAME_HIDDEN_CHARACTERS: &str =
     "Usernames cannot contain control, invisible or direction-changing characters.";
 pub const USERNAME_CHARACTERS: &str = "Usernames can only hold letters (accented or not), digits and ASCII punctuation, with single spaces between words.";
 pub const USERNAME_DIRECTION: &str = "A word written right to left must begin with a right-to-left letter, end with one or a digit, and hold no left-to-right letters.";
+pub const ABOUT_ME_NULL: &str = "Field cannot contain the null character.";
 pub const USERNAME_DOTS: &str =
     "The usernames . and .. cannot be used: browsers rewrite their profile addresses.";
 
@@ -202,7 +203,7 @@ pub struct RegistrationForm {
 impl RegistrationForm {
     /// The field checks, then `validate_username` and `validate_email`, which ask
     /// the database.
-    pub async fn validate(&self, db: &mut SqliteConnection) -> sqlx::Result<FieldErrors> {
+    pub async fn validate(&self, db: &mut DbConnection) -> sqlx::Result<FieldErrors> {
         let mut errors = FieldErrors::default();
         if errors.required("username", &self.username) {
             errors.username("username", &self.username);
@@ -226,14 +227,15 @@ impl RegistrationForm {
 }
 
 /// The shape WTForms' `Email()` accepts: one `@`, something before it, and a
-/// dotted domain after it, with no spaces. Deliverability is not checked.
+/// dotted domain after it, with no spaces or control characters. Deliverability
+/// is not checked.
 fn looks_like_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
     !local.is_empty()
         && !domain.contains('@')
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && domain.contains('.')
         && domain.split('.').all(|label| !label.is_empty())
 }
@@ -258,6 +260,11 @@ impl EditProfileForm {
             errors.username("username", &self.username);
         }
         errors.length("about_me", &self.about_me, 0, ABOUT_ME_MAX);
+        // Not a check of Flask's: PostgreSQL's text cannot hold U+0000, so
+        // saving it would fail; SQLite would keep it. Refused on both.
+        if self.about_me.contains('\0') {
+            errors.add("about_me", ABOUT_ME_NULL);
+        }
         errors
     }
 }
@@ -467,9 +474,27 @@ mod tests {
             assert!(looks_like_email(good), "{good}");
         }
         for bad in [
-            "", "ab.c", "@b.c", "a@b", "a@b@c.d", "a b@c.d", "a@b .c", "a@.c", "a@b.", "a@b..c",
+            "",
+            "ab.c",
+            "@b.c",
+            "a@b",
+            "a@b@c.d",
+            "a b@c.d",
+            "a@b .c",
+            "a@.c",
+            "a@b.",
+            "a@b..c",
+            "a\0@b.c",
+            "a@b.c\u{7}",
         ] {
-            assert!(!looks_like_email(bad), "{bad}");
+            assert!(!looks_like_email(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn an_about_me_may_hold_line_breaks_but_not_the_null_character() {
+        assert!(edit_profile("alice", "line one\r\nline two\ttab").is_empty());
+        let errors = edit_profile("alice", "before\0after");
+        assert_eq!(errors.get("about_me"), [ABOUT_ME_NULL]);
     }
 }

@@ -25,9 +25,10 @@ pub use failure::{Failure, Frame};
 pub use models::User;
 pub use page::Page;
 
-/// The whole chapter-6 app, configured from Rocket.toml and `ROCKET_*` variables.
+/// The whole chapter-6 app, configured from Rocket.toml, `ROCKET_*` variables
+/// and `DATABASE_URL`.
 pub fn app() -> Rocket<Build> {
-    rocket::build()
+    rocket::custom(db::database_url_from_env(rocket::Config::figment()))
         .attach(db::stage())
         .attach(templates::fairing())
         .manage(passwords::PasswordHasher::one_per_core())

@@ -1,7 +1,8 @@
 //! The `user` table, as app/models.py defines it, and the queries the routes need.
 //!
-//! Every query here runs to its end with `fetch_all`, even where one row is
-//! wanted. sqlx's `fetch_optional` and `fetch_one` stop SQLite's statement after
+//! The same SQL runs on SQLite and on PostgreSQL (`$1` parameters, the quoted
+//! `"user"`), through `on_either!` (see `db.rs`). Every query here runs to its
+//! end with `fetch_all`, even where one row is wanted. sqlx's `fetch_optional` and `fetch_one` stop SQLite's statement after
 //! the first row and leave it open, and an open statement keeps its transaction
 //! open: an UPDATE ... RETURNING stays uncommitted, and a read keeps the
 //! connection on an old snapshot of the database until its next query.
@@ -11,9 +12,10 @@ use std::fmt;
 
 use md5::{Digest, Md5};
 use serde::{Serialize, Serializer};
-use sqlx::{FromRow, SqliteConnection, SqliteExecutor, SqlitePool};
+use sqlx::FromRow;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
+use crate::db::{on_either, DbConnection, DbPool, DbTransaction, Executor};
 use crate::forms::usernames::{enforce, skeleton};
 use crate::forms::USERNAME_MAX;
 
@@ -40,80 +42,102 @@ impl User {
     }
 
     pub async fn find_by_username(
-        db: impl SqliteExecutor<'_>,
+        db: &mut DbConnection,
         username: &str,
     ) -> sqlx::Result<Option<User>> {
-        let users: Vec<User> = sqlx::query_as(&format!(
-            r#"SELECT {COLUMNS} FROM "user" WHERE username = ?"#
-        ))
-        .bind(username)
-        .fetch_all(db)
-        .await?;
+        if !storable(username) {
+            return Ok(None);
+        }
+        let sql = format!(r#"SELECT {COLUMNS} FROM "user" WHERE username = $1"#);
+        let users: Vec<User> = on_either!(db, |c| {
+            sqlx::query_as(&sql).bind(username).fetch_all(c).await?
+        });
         Ok(users.into_iter().next())
     }
 
     /// Whether an account has this name, or one that looks the same: the same
     /// UTS #39 skeleton, which the unique index on `username_skeleton` (see its
     /// migration) compares, so the check and the index give the same answer.
-    pub async fn username_taken(db: impl SqliteExecutor<'_>, username: &str) -> sqlx::Result<bool> {
-        let users =
-            sqlx::query(r#"SELECT 1 FROM "user" WHERE username_skeleton = ? OR username = ?"#)
-                .bind(skeleton(username))
-                .bind(username)
-                .fetch_all(db)
-                .await?;
-        Ok(!users.is_empty())
+    pub async fn username_taken(db: &mut DbConnection, username: &str) -> sqlx::Result<bool> {
+        if !storable(username) {
+            return Ok(false);
+        }
+        let sql = r#"SELECT 1 FROM "user" WHERE username_skeleton = $1 OR username = $2"#;
+        let skeleton = skeleton(username);
+        let found = on_either!(db, |c| {
+            let rows = sqlx::query(sql).bind(&skeleton).bind(username);
+            rows.fetch_all(c).await?.len()
+        });
+        Ok(found > 0)
     }
 
     /// Whether an account has this address, in any mix of upper and lower case:
     /// `John@Example.com` and `john@example.com` reach the same inbox. Flask's
-    /// `validate_email` compares exactly. `COLLATE NOCASE` is the collation of
-    /// the unique index on `email` (see its migration), so the check and the
-    /// index give the same answer, and the query can use the index.
-    pub async fn email_taken(db: impl SqliteExecutor<'_>, email: &str) -> sqlx::Result<bool> {
-        exists(
-            db,
-            r#"SELECT 1 FROM "user" WHERE email = ? COLLATE NOCASE"#,
-            email,
-        )
-        .await
+    /// `validate_email` compares exactly. Each database compares as its unique
+    /// index on `email` does (see the migrations): SQLite with `COLLATE
+    /// NOCASE`, PostgreSQL by `lower(email)`. So the check and the index give
+    /// the same answer, and the query can use the index.
+    pub async fn email_taken(db: &mut DbConnection, email: &str) -> sqlx::Result<bool> {
+        if !storable(email) {
+            return Ok(false);
+        }
+        let found = match db.executor() {
+            Executor::Sqlite(c) => {
+                let sql = r#"SELECT 1 FROM "user" WHERE email = $1 COLLATE NOCASE"#;
+                sqlx::query(sql).bind(email).fetch_all(c).await?.len()
+            }
+            Executor::Postgres(c) => {
+                let sql = r#"SELECT 1 FROM "user" WHERE lower(email) = lower($1)"#;
+                sqlx::query(sql).bind(email).fetch_all(c).await?.len()
+            }
+        };
+        Ok(found > 0)
     }
 
+    /// A new user; its id. If a unique index refuses it, the database is asked
+    /// which of the two was taken.
     pub async fn insert(
-        db: impl SqliteExecutor<'_>,
+        db: &mut DbConnection,
         username: &str,
         email: &str,
         password_hash: &str,
     ) -> Result<i64, SaveError> {
-        let done = sqlx::query(
-            r#"INSERT INTO "user" (username, username_skeleton, email, password_hash, last_seen)
-               VALUES (?, ?, ?, ?, ?)"#,
-        )
-        .bind(username)
-        .bind(skeleton(username))
-        .bind(email)
-        .bind(password_hash)
-        .bind(now())
-        .execute(db)
-        .await
-        .map_err(SaveError::from_database)?;
-        Ok(done.last_insert_rowid())
+        let sql = r#"INSERT INTO "user" (username, username_skeleton, email, password_hash, last_seen)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id"#;
+        let skeleton = skeleton(username);
+        let inserted: sqlx::Result<Vec<i64>> = on_either!(db, |c| {
+            let row = sqlx::query_scalar(sql).bind(username).bind(&skeleton);
+            let row = row.bind(email).bind(password_hash).bind(now());
+            row.fetch_all(c).await
+        });
+        match inserted {
+            Ok(ids) => ids
+                .first()
+                .copied()
+                .ok_or(SaveError::Database(sqlx::Error::RowNotFound)),
+            Err(error) if is_unique_violation(&error) => {
+                if User::username_taken(db, username).await? {
+                    Err(SaveError::UsernameTaken(error))
+                } else {
+                    Err(SaveError::EmailTaken(error))
+                }
+            }
+            Err(error) => Err(SaveError::Database(error)),
+        }
     }
 
     /// Flask's `before_request` sets `current_user.last_seen` and commits. Doing
     /// the update and the load in one statement keeps it to a single query per
     /// signed-in request. `None` means the user no longer exists.
-    pub async fn load_and_touch(
-        db: impl SqliteExecutor<'_>,
-        id: i64,
-    ) -> sqlx::Result<Option<User>> {
-        let users: Vec<User> = sqlx::query_as(&format!(
-            r#"UPDATE "user" SET last_seen = ? WHERE id = ? RETURNING {COLUMNS}"#
-        ))
-        .bind(now())
-        .bind(id)
-        .fetch_all(db)
-        .await?;
+    pub async fn load_and_touch(db: &mut DbConnection, id: i64) -> sqlx::Result<Option<User>> {
+        let sql = format!(r#"UPDATE "user" SET last_seen = $1 WHERE id = $2 RETURNING {COLUMNS}"#);
+        let users: Vec<User> = on_either!(db, |c| {
+            sqlx::query_as(&sql)
+                .bind(now())
+                .bind(id)
+                .fetch_all(c)
+                .await?
+        });
         Ok(users.into_iter().next())
     }
 
@@ -121,24 +145,27 @@ impl User {
     /// Saves the edit-profile form. Two statements on one connection: run them in a
     /// transaction, and a failure in the second undoes the first.
     pub async fn update_profile(
-        tx: &mut SqliteConnection,
+        tx: &mut DbTransaction<'_>,
         id: i64,
         username: &str,
         about_me: &str,
     ) -> Result<(), SaveError> {
-        sqlx::query(r#"UPDATE "user" SET about_me = ? WHERE id = ?"#)
-            .bind(about_me)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(r#"UPDATE "user" SET username = ?, username_skeleton = ? WHERE id = ?"#)
-            .bind(username)
-            .bind(skeleton(username))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(SaveError::from_database)?;
-        Ok(())
+        let about = r#"UPDATE "user" SET about_me = $1 WHERE id = $2"#;
+        on_either!(tx, |c| {
+            sqlx::query(about)
+                .bind(about_me)
+                .bind(id)
+                .execute(c)
+                .await?;
+        });
+        let rename = r#"UPDATE "user" SET username = $1, username_skeleton = $2 WHERE id = $3"#;
+        let skeleton = skeleton(username);
+        let renamed = on_either!(tx, |c| {
+            let query = sqlx::query(rename).bind(username).bind(&skeleton).bind(id);
+            query.execute(c).await.map(drop)
+        });
+        // The name and its skeleton are the only unique columns this writes.
+        renamed.map_err(SaveError::from_rename)
     }
     // ANCHOR_END: update_profile
 
@@ -153,11 +180,11 @@ impl User {
     /// (an accent typed as a combining mark, full-width letters) takes the
     /// spelling the forms now read it in, or its owner could no longer sign
     /// in by typing it. Both spellings have the same skeleton.
-    pub async fn refresh_username_skeletons(db: &SqlitePool) -> Result<(), SkeletonError> {
+    pub async fn refresh_username_skeletons(db: &DbPool) -> Result<(), SkeletonError> {
+        let mut db = db.acquire().await?;
+        let sql = r#"SELECT id, username, username_skeleton FROM "user" ORDER BY id"#;
         let users: Vec<(i64, String, Option<String>)> =
-            sqlx::query_as(r#"SELECT id, username, username_skeleton FROM "user" ORDER BY id"#)
-                .fetch_all(db)
-                .await?;
+            on_either!(db, |c| sqlx::query_as(sql).fetch_all(c).await?);
         let mut by_skeleton: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
         let mut outdated = Vec::new();
         for (id, username, stored) in users {
@@ -192,19 +219,18 @@ impl User {
         let mut tx = db.begin().await?;
         // Cleared first, so that two users whose skeletons trade places never
         // meet in the unique index half-way.
+        let clear = r#"UPDATE "user" SET username_skeleton = NULL WHERE id = $1"#;
         for (id, _, _) in &outdated {
-            sqlx::query(r#"UPDATE "user" SET username_skeleton = NULL WHERE id = ?"#)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            on_either!(tx, |c| {
+                sqlx::query(clear).bind(id).execute(c).await?;
+            });
         }
+        let fill = r#"UPDATE "user" SET username = $1, username_skeleton = $2 WHERE id = $3"#;
         for (id, username, skeleton) in &outdated {
-            sqlx::query(r#"UPDATE "user" SET username = ?, username_skeleton = ? WHERE id = ?"#)
-                .bind(username)
-                .bind(skeleton)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            on_either!(tx, |c| {
+                let query = sqlx::query(fill).bind(username).bind(skeleton).bind(id);
+                query.execute(c).await?;
+            });
         }
         tx.commit().await?;
         Ok(())
@@ -265,31 +291,30 @@ pub enum SaveError {
 }
 
 impl SaveError {
-    /// Which unique index an INSERT or UPDATE ran into, if that is why it failed.
-    fn from_database(error: sqlx::Error) -> SaveError {
-        let column = error
-            .as_database_error()
-            .filter(|error| error.is_unique_violation())
-            // SQLite names the column: "UNIQUE constraint failed: user.username".
-            .map(|error| {
-                error
-                    .message()
-                    .rsplit(' ')
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned()
-            });
-        match column.as_deref() {
-            Some("user.username" | "user.username_skeleton") => SaveError::UsernameTaken(error),
-            Some("user.email") => SaveError::EmailTaken(error),
-            _ => SaveError::Database(error),
+    /// A rename's failure: the name taken if a unique index refused it, as
+    /// sqlx tells for either database (SQLite's code 2067, PostgreSQL's 23505).
+    fn from_rename(error: sqlx::Error) -> SaveError {
+        if is_unique_violation(&error) {
+            SaveError::UsernameTaken(error)
+        } else {
+            SaveError::Database(error)
         }
     }
 }
 // ANCHOR_END: save_error
 
-async fn exists(db: impl SqliteExecutor<'_>, sql: &str, value: &str) -> sqlx::Result<bool> {
-    Ok(!sqlx::query(sql).bind(value).fetch_all(db).await?.is_empty())
+/// Whether a text can be in the database at all. PostgreSQL's text cannot
+/// hold U+0000 (SQLite's can), and a query that sends one fails. No form lets
+/// one be saved, so a lookup of a text that holds one finds nothing, and is
+/// answered without asking: a visitor's `%00` is never a 500.
+fn storable(text: &str) -> bool {
+    !text.contains('\0')
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|error| error.is_unique_violation())
 }
 
 fn now() -> PrimitiveDateTime {

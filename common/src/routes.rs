@@ -5,7 +5,6 @@ use rocket::response::Redirect;
 use rocket::{get, post, routes, uri, Responder, Route, State};
 use rocket_dyn_templates::{context, Template};
 use serde::Serialize;
-use sqlx::Acquire;
 
 use rocket::http::uri::Origin;
 use rocket::{catch, Request};
@@ -118,7 +117,7 @@ pub async fn login(
             page.render_form("login", "Sign In", form, errors, &csrf),
         ));
     }
-    let user = User::find_by_username(&mut **db, &form.username).await?;
+    let user = User::find_by_username(&mut db, &form.username).await?;
     let user = match check_password(passwords, user, form.password.clone()).await? {
         Some(user) => user,
         // Unlike Flask's redirect(url_for('login')), keep `next` for the retry.
@@ -173,7 +172,7 @@ pub async fn register(
     let mut errors = form.validate(&mut db).await?;
     if errors.is_empty() {
         let hash = passwords.hash(form.password.clone()).await?;
-        match User::insert(&mut **db, &form.username, &form.email, &hash).await {
+        match User::insert(&mut db, &form.username, &form.email, &hash).await {
             Ok(_) => {
                 let to_login = Redirect::to(uri!(login(next = _)));
                 return Ok(flash(
@@ -201,7 +200,7 @@ pub async fn user(
     mut db: Connection<Db>,
 ) -> Result<Option<Template>, AppError> {
     // `first_or_404`: `None` is Rocket's 404.
-    let Some(user) = User::find_by_username(&mut **db, username).await? else {
+    let Some(user) = User::find_by_username(&mut db, username).await? else {
         return Ok(None);
     };
     let posts = [

@@ -33,10 +33,11 @@ pub const MAIL_SETTINGS: [&str; 8] = [
 ];
 
 /// `binary` as the tests run a step: in `dir`, with the repository's
-/// Rocket.toml, the release profile and a secret key, a database in `dir`,
+/// Rocket.toml, the release profile and a secret key, a fresh database,
 /// none of the shell's mail settings, and `env` on top.
 fn command(binary: &str, dir: &std::path::Path, env: &[(&str, &str)]) -> std::process::Command {
-    let db = dir.join("microblog.db");
+    let db = crate::postgres::database_from_env()
+        .unwrap_or_else(|| dir.join("microblog.db").display().to_string());
     let mut command = std::process::Command::new(binary);
     command
         .current_dir(dir)
@@ -46,13 +47,17 @@ fn command(binary: &str, dir: &std::path::Path, env: &[(&str, &str)]) -> std::pr
         // The kernel picks the port as the app binds it. A port picked here
         // and handed over could be taken by a parallel test in between.
         .env("ROCKET_PORT", "0")
-        .env(
-            "ROCKET_DATABASES",
-            format!("{{microblog={{url=\"{}\"}}}}", db.display()),
-        )
+        // config.py's variable, which wins over Rocket.toml's file: a new
+        // file in `dir`, or a new database on the server that
+        // `MICROBLOG_TEST_POSTGRES` names (see `crate::postgres`).
+        .env("DATABASE_URL", db)
         .env("ROCKET_CLI_COLORS", "false");
-    // And Rocket's own way to set the `[mail]` table.
-    for name in MAIL_SETTINGS.into_iter().chain(["ROCKET_MAIL"]) {
+    // And Rocket's own way to set the `[mail]` table, and step 4's switch from
+    // `logs/` to stdout.
+    for name in MAIL_SETTINGS
+        .into_iter()
+        .chain(["ROCKET_MAIL", "LOG_TO_STDOUT"])
+    {
         command.env_remove(name);
     }
     for (name, value) in env {
@@ -112,6 +117,8 @@ pub struct ChildApp {
     pub port: u16,
     pub dir: TempDir,
     output: Arc<Mutex<String>>,
+    /// What it printed on stdout alone.
+    stdout: Arc<Mutex<String>>,
     /// The threads that copy stdout and stderr into `output`.
     readers: Vec<std::thread::JoinHandle<()>>,
 }
@@ -136,18 +143,28 @@ impl ChildApp {
             .spawn()
             .expect("the binary starts");
         let output = Arc::new(Mutex::new(String::new()));
-        let streams: [Box<dyn std::io::Read + Send>; 2] = [
-            Box::new(child.stdout.take().expect("stdout")),
-            Box::new(child.stderr.take().expect("stderr")),
+        let stdout = Arc::new(Mutex::new(String::new()));
+        // Each stream with where its lines go besides `output`.
+        let streams: [(Box<dyn std::io::Read + Send>, Option<_>); 2] = [
+            (
+                Box::new(child.stdout.take().expect("stdout")),
+                Some(stdout.clone()),
+            ),
+            (Box::new(child.stderr.take().expect("stderr")), None),
         ];
         let mut readers = Vec::new();
-        for stream in streams {
+        for (stream, alone) in streams {
             let output = output.clone();
             readers.push(std::thread::spawn(move || {
                 for line in std::io::BufReader::new(stream)
                     .lines()
                     .map_while(Result::ok)
                 {
+                    if let Some(alone) = &alone {
+                        let mut alone = alone.lock().expect("lock");
+                        alone.push_str(&line);
+                        alone.push('\n');
+                    }
                     let mut output = output.lock().expect("lock");
                     output.push_str(&line);
                     output.push('\n');
@@ -169,6 +186,7 @@ impl ChildApp {
             port,
             dir,
             output,
+            stdout,
             readers,
         }
     }
@@ -197,6 +215,11 @@ impl ChildApp {
     /// Everything the process printed so far, stdout and stderr.
     pub fn output(&self) -> String {
         self.output.lock().expect("lock").clone()
+    }
+
+    /// What the process printed on stdout alone, so far.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().expect("lock").clone()
     }
 
     /// Polls `ready` until it holds: at most 30 seconds, then the test fails.

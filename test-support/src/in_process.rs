@@ -1,7 +1,8 @@
 //! In-process tests: a step's `app()` driven through Rocket's local client.
 //!
-//! A [`TestApp`] is one app on its own temporary SQLite file, driven through
-//! Rocket's local client. A [`Browser`] is one visitor with its own cookie jar,
+//! A [`TestApp`] is one app on its own temporary SQLite file (or, when
+//! `MICROBLOG_TEST_POSTGRES` names a server, its own new PostgreSQL database:
+//! see [`crate::postgres`]), driven through Rocket's local client. A [`Browser`] is one visitor with its own cookie jar,
 //! so a test can have several users signed in to one app at once.
 
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use rocket::{Build, Rocket};
 use rocket_db_pools::Database;
 use tempfile::TempDir;
 
-use common::db::Db;
+use common::db::{Db, DbConnection, DbPool, Executor};
 use common::models::User;
 use common::passwords::PasswordHasher;
 
@@ -45,6 +46,18 @@ pub fn release(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket.configure(figment)
 }
 
+/// Whether this test runs on PostgreSQL (`MICROBLOG_TEST_POSTGRES`, see
+/// [`crate::postgres`]), where a test of SQLite's file has nothing to test: it
+/// says so on stderr, and the test returns. The stress suite runs the
+/// PostgreSQL counterparts of those tests.
+pub fn skipped_on_postgres(what: &str) -> bool {
+    let skipped = std::env::var_os(crate::postgres::ENV_VAR).is_some_and(|url| !url.is_empty());
+    if skipped {
+        eprintln!("skipped on PostgreSQL: {what}");
+    }
+    skipped
+}
+
 #[derive(Debug)]
 pub struct TestApp {
     pub client: Client,
@@ -52,14 +65,16 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// Launches `rocket` (a step's `app()`) on a fresh database file.
+    /// Launches `rocket` (a step's `app()`) on a fresh database: a new file,
+    /// or a new database on the server `MICROBLOG_TEST_POSTGRES` names.
     pub async fn new(rocket: Rocket<Build>) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let db_path = dir.path().join("microblog.db");
+        let url = crate::postgres::database_from_env()
+            .unwrap_or_else(|| dir.path().join("microblog.db").display().to_string());
         let figment = rocket
             .figment()
             .clone()
-            .merge(("databases.microblog.url", db_path.display().to_string()))
+            .merge(("databases.microblog.url", url))
             // Absolute, so the tests pass from any working directory.
             .merge((
                 "template_dir",
@@ -75,24 +90,57 @@ impl TestApp {
         self.dir.path().join("microblog.db")
     }
 
-    /// The app's own connection pool, for looking at what was saved.
-    pub fn pool(&self) -> &sqlx::SqlitePool {
+    /// The app's own connection pool, of either database.
+    pub fn db(&self) -> &DbPool {
         Db::fetch(self.client.rocket()).expect("the database pool")
     }
 
+    /// The app's own SQLite pool, for a test of SQLite's file itself.
+    pub fn pool(&self) -> &sqlx::SqlitePool {
+        self.db().sqlite().expect("a test that runs on SQLite only")
+    }
+
+    /// Whether the app runs on PostgreSQL (`MICROBLOG_TEST_POSTGRES`).
+    pub fn on_postgres(&self) -> bool {
+        self.db().sqlite().is_none()
+    }
+
+    /// A connection of the app's own pool, for looking at what was saved.
+    pub async fn connection(&self) -> DbConnection {
+        self.db().acquire().await.expect("a database connection")
+    }
+
     pub async fn user(&self, username: &str) -> Option<User> {
-        User::find_by_username(self.pool(), username)
+        User::find_by_username(&mut self.connection().await, username)
             .await
             .expect("a user query")
     }
 
-    pub async fn user_count(&self) -> i64 {
+    /// The one number `sql` selects (`SELECT count(*) ...`), on either database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let mut connection = self.connection().await;
         // `fetch_all`, for the reason given in `models`.
-        let counts: Vec<i64> = sqlx::query_scalar(r#"SELECT count(*) FROM "user""#)
-            .fetch_all(self.pool())
-            .await
-            .expect("a count query");
+        let counts: Vec<i64> = match connection.executor() {
+            Executor::Sqlite(c) => sqlx::query_scalar(sql).fetch_all(c).await,
+            Executor::Postgres(c) => sqlx::query_scalar(sql).fetch_all(c).await,
+        }
+        .expect("a count query");
         counts[0]
+    }
+
+    /// Runs `sql` (one or more statements, no parameters) on either database.
+    pub async fn execute(&self, sql: &str) {
+        use sqlx::Executor as _;
+        let mut connection = self.connection().await;
+        match connection.executor() {
+            Executor::Sqlite(c) => c.execute(sql).await.map(drop),
+            Executor::Postgres(c) => c.execute(sql).await.map(drop),
+        }
+        .expect("the statements");
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        self.count(r#"SELECT count(*) FROM "user""#).await
     }
 
     /// Inserts a user with [`PASSWORD`] straight into the database.
@@ -103,7 +151,7 @@ impl TestApp {
             .hash(PASSWORD.to_owned())
             .await
             .expect("hashing");
-        User::insert(self.pool(), username, email, &hash)
+        User::insert(&mut self.connection().await, username, email, &hash)
             .await
             .expect("an insert");
         self.user(username).await.expect("the new user")

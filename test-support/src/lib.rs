@@ -16,13 +16,14 @@ pub mod book_output;
 mod child;
 mod in_process;
 mod memory;
+pub mod postgres;
 
 pub use child::{
     free_port, run_to_end, run_without_secret_key, ChildApp, HttpClient, HttpReply, MAIL_SETTINGS,
     ROCKET_TOML,
 };
 pub use in_process::{
-    csrf_token_in, form_body, release, Browser, Reply, TestApp, PASSWORD, RENAME_TO_SUSAN,
-    TEST_SECRET_KEY,
+    csrf_token_in, form_body, release, skipped_on_postgres, Browser, Reply, TestApp, PASSWORD,
+    RENAME_TO_SUSAN, TEST_SECRET_KEY,
 };
 pub use memory::MemoryWatch;

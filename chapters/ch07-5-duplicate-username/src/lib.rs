@@ -10,7 +10,6 @@
 //! error.
 
 use rocket::{post, routes, Build, Rocket, Route};
-use sqlx::Acquire;
 
 use common::csrf::{CsrfForm, CsrfToken};
 use common::db::{Connection, Db};
@@ -63,7 +62,7 @@ pub async fn edit_profile(
     let mut errors = form.validate();
     // `validate_username`: keeping your own name is fine.
     if *form.username != current_user.username
-        && User::username_taken(&mut **db, &form.username).await?
+        && User::username_taken(&mut db, &form.username).await?
     {
         errors.add("username", USERNAME_TAKEN);
     }

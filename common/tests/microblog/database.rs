@@ -8,7 +8,7 @@ use rocket::error::ErrorKind;
 use rocket_db_pools::Database;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 
-use common::db::Db;
+use common::db::{Db, DbConnection, DbPool};
 use common::models::SaveError;
 use common::User;
 
@@ -25,9 +25,14 @@ async fn the_database_refuses_a_second_spelling_of_a_taken_email() {
     app.create_user("john", "john@example.com").await;
 
     // Straight to the table, past the form's check: the index alone decides.
-    let error = User::insert(app.pool(), "johnny", "John@EXAMPLE.com", "hash")
-        .await
-        .expect_err("the unique index refuses it");
+    let error = User::insert(
+        &mut app.connection().await,
+        "johnny",
+        "John@EXAMPLE.com",
+        "hash",
+    )
+    .await
+    .expect_err("the unique index refuses it");
 
     assert!(matches!(error, SaveError::EmailTaken(_)), "{error}");
     assert_eq!(app.user_count().await, 1);
@@ -41,7 +46,7 @@ async fn database_from_before(path: &Path, migration: &str) -> SqlitePool {
         .create_if_missing(true);
     let pool = SqlitePool::connect_with(options).await.expect("a database");
     let older = tempfile::tempdir().expect("a directory for the older migrations");
-    let all = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let all = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/sqlite");
     for entry in std::fs::read_dir(all).expect("the migrations") {
         let path = entry.expect("a migration").path();
         let name = path
@@ -97,7 +102,7 @@ async fn a_database_holding_emails_that_differ_only_in_case_is_not_migrated_and_
     }
 
     // What the app's migration step logs before it refuses to start.
-    let error = sqlx::migrate!("../migrations")
+    let error = sqlx::migrate!("../migrations/sqlite")
         .run(&pool)
         .await
         .expect_err("the migration refuses");
@@ -123,9 +128,8 @@ async fn a_database_holding_emails_that_differ_only_in_case_is_not_migrated_and_
         .expect("the fix");
     pool.close().await;
     let client = launch_on(&path).await.expect("the app starts");
-    // The app's own pool: `Db` dereferences to it.
-    let pool: &SqlitePool = Db::fetch(client.rocket()).expect("the pool");
-    assert!(User::email_taken(pool, "JOHN2@Example.com")
+    let mut connection = connection_of(&client).await;
+    assert!(User::email_taken(&mut connection, "JOHN2@Example.com")
         .await
         .expect("a query"));
 }
@@ -144,7 +148,7 @@ async fn the_database_refuses_a_look_alike_of_a_taken_username() {
         ("Jos\u{e9}", "j@example.com", "user.username_skeleton"),
         ("alice", "b@example.com", "user.username"),
     ] {
-        let error = User::insert(app.pool(), look_alike, email, "hash")
+        let error = User::insert(&mut app.connection().await, look_alike, email, "hash")
             .await
             .expect_err("the unique index refuses it");
         let SaveError::UsernameTaken(cause) = &error else {
@@ -155,20 +159,23 @@ async fn the_database_refuses_a_look_alike_of_a_taken_username() {
             message.ends_with(&format!("UNIQUE constraint failed: {index}")),
             "{look_alike:?}: {message}"
         );
-        assert!(User::username_taken(app.pool(), look_alike)
-            .await
-            .expect("a query"));
+        assert!(
+            User::username_taken(&mut app.connection().await, look_alike)
+                .await
+                .expect("a query")
+        );
     }
     assert_eq!(app.user_count().await, 2);
 
     // A rename too: the race's loser in step 5 meets this index.
     let bob = app.create_user("bob", "bob@example.com").await;
-    let mut connection = app.pool().acquire().await.expect("a connection");
-    let error = User::update_profile(&mut connection, bob.id, "\u{430}lice", "")
+    let mut connection = app.connection().await;
+    let mut tx = connection.begin().await.expect("a transaction");
+    let error = User::update_profile(&mut tx, bob.id, "\u{430}lice", "")
         .await
         .expect_err("the unique index refuses it");
     assert!(matches!(error, SaveError::UsernameTaken(_)), "{error}");
-    drop(connection);
+    drop(tx);
     assert!(app.user("bob").await.is_some(), "bob keeps his name");
 }
 
@@ -196,11 +203,11 @@ async fn a_database_holding_look_alike_usernames_does_not_start_until_they_are_r
 
     // The SQL half adds the column and its index; the Rust half, which the
     // app runs right after it, refuses, and names the users.
-    sqlx::migrate!("../migrations")
+    sqlx::migrate!("../migrations/sqlite")
         .run(&pool)
         .await
         .expect("the column and its index");
-    let error = User::refresh_username_skeletons(&pool)
+    let error = User::refresh_username_skeletons(&DbPool::from(pool.clone()))
         .await
         .expect_err("the look-alikes are refused");
     let message = error.to_string();
@@ -234,7 +241,10 @@ async fn a_database_holding_look_alike_usernames_does_not_start_until_they_are_r
     }
     pool.close().await;
     let client = launch_on(&path).await.expect("the app starts");
-    let pool: &SqlitePool = Db::fetch(client.rocket()).expect("the pool");
+    let mut connection = connection_of(&client).await;
+    let pool = Db::fetch(client.rocket())
+        .and_then(|db| db.sqlite())
+        .expect("the SQLite pool");
     let missing: Vec<i64> =
         sqlx::query_scalar(r#"SELECT count(*) FROM "user" WHERE username_skeleton IS NULL"#)
             .fetch_all(pool)
@@ -243,13 +253,21 @@ async fn a_database_holding_look_alike_usernames_does_not_start_until_they_are_r
     assert_eq!(missing, [0], "every user has a skeleton");
     // Names in another spelling of a valid name take the one the forms read.
     for (typed, id) in [("Zo\u{eb}", 7), ("carol", 8), ("Jos\u{e9}", 4)] {
-        let user = User::find_by_username(pool, typed).await.expect("a query");
+        let user = User::find_by_username(&mut connection, typed)
+            .await
+            .expect("a query");
         assert_eq!(user.map(|user| user.id), Some(id), "{typed:?}");
     }
-    let error = User::insert(pool, "\u{430}lice", "again@example.com", "hash")
+    let error = User::insert(&mut connection, "\u{430}lice", "again@example.com", "hash")
         .await
         .expect_err("a look-alike of alice");
     assert!(matches!(error, SaveError::UsernameTaken(_)), "{error}");
+}
+
+/// A connection of the app's own pool.
+async fn connection_of(client: &rocket::local::asynchronous::Client) -> DbConnection {
+    let db = Db::fetch(client.rocket()).expect("the pool");
+    db.acquire().await.expect("a connection")
 }
 
 /// The app does not start on the database at `path`: its migrations stage fails.
@@ -257,7 +275,7 @@ async fn refuses_to_start(path: &Path) {
     let failed = launch_on(path).await.expect_err("the app refuses to start");
     match failed.kind() {
         ErrorKind::FailedFairings(fairings) => assert!(
-            fairings.iter().any(|f| f.name == "SQLite migrations"),
+            fairings.iter().any(|f| f.name == "Database migrations"),
             "{fairings:?}"
         ),
         other => panic!("not a failed migration: {other:?}"),

@@ -3,6 +3,7 @@
 
 mod malformed_requests;
 
+use common::db::DbTransaction;
 use rocket::http::{ContentType, Status};
 use test_support::{form_body, release, TestApp};
 
@@ -88,12 +89,16 @@ async fn a_failure_after_a_successful_write_rolls_the_write_back() {
     let susan = app.create_user("susan", "susan@example.com").await;
     let john = app.create_user("john", "john@example.com").await;
 
-    let mut tx = app.pool().begin().await.expect("a transaction");
+    let mut connection = app.connection().await;
+    let mut tx = connection.begin().await.expect("a transaction");
     let failed = common::User::update_profile(&mut tx, john.id, &susan.username, "half-done").await;
     assert!(failed.is_err(), "the second write hits the unique index");
-    let inside: Option<String> = sqlx::query_scalar(r#"SELECT about_me FROM "user" WHERE id = ?"#)
+    let DbTransaction::Sqlite(sqlite) = &mut tx else {
+        panic!("this step's tests run on SQLite");
+    };
+    let inside: Option<String> = sqlx::query_scalar(r#"SELECT about_me FROM "user" WHERE id = $1"#)
         .bind(john.id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **sqlite)
         .await
         .expect("a read inside the transaction");
     assert_eq!(
