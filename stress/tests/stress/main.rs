@@ -6,6 +6,7 @@
 mod faults;
 mod load;
 mod memory;
+mod postgres;
 mod slowloris;
 
 /// The complete chapter-7 app, built by this package from step 5's own `main.rs`.
