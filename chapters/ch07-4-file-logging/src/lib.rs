@@ -1,30 +1,24 @@
 //! Step 4: logging to a file. The lesson is in this file: [`log_file`] (the
 //! `RotatingFileHandler`, its format and its level), [`init_logging`] (that
-//! layer on top of step 3's subscriber) and [`app`] (the startup line).
+//! layer, or stdout's, on top of step 3's subscriber) and [`app`] (the startup line).
 //!
-//! Flask adds a `RotatingFileHandler('logs/microblog.log', maxBytes=10240,
-//! backupCount=10)` with the format
-//! `%(asctime)s %(levelname)s: %(message)s [in %(pathname)s:%(lineno)d]`, sets
-//! the level to INFO and logs "Microblog startup", all outside debug mode.
-//! [`RotatingFile`] rotates the file as Python does, and
-//! `tracing_appender::non_blocking` moves the writing to a thread of its own.
+//! Flask adds a `RotatingFileHandler('logs/microblog.log', maxBytes=10240, backupCount=10)`
+//! with the format `%(asctime)s %(levelname)s: %(message)s [in %(pathname)s:%(lineno)d]`,
+//! sets the level to INFO and logs "Microblog startup", all outside debug mode.
 
+mod log_to_stdout;
 mod lost_records;
 mod python_format;
 mod rotating_file;
 
-use std::path::Path;
-use std::process::ExitCode;
+use std::{path::Path, process::ExitCode};
 
 use ch07_3_email_errors::ErrorMail;
-use rocket::fairing::AdHoc;
-use rocket::figment::Figment;
-use rocket::{Build, Config, Rocket};
+use rocket::{fairing::AdHoc, figment::Figment, Build, Config, Rocket};
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
-use tracing_subscriber::filter::LevelFilter;
-use tracing_subscriber::layer::{Layer, SubscriberExt};
-use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{filter::LevelFilter, prelude::*, Layer};
 
+pub use log_to_stdout::{log_stdout, log_to_stdout, BadLogToStdout};
 pub use lost_records::ReportLostRecords;
 pub use python_format::PythonFormat;
 pub use rotating_file::RotatingFile;
@@ -43,38 +37,47 @@ pub fn app() -> Rocket<Build> {
 // ANCHOR_END: app
 
 // ANCHOR: run
-/// What `main` does: logging first (building the app would install Rocket's
-/// own logger), then step 3's launch, which ends with the error mail flushed,
-/// then the log file's flush when the guard goes.
+/// What `main` does: logging first (building the app would install Rocket's own logger),
+/// then step 3's launch, which ends with the error mail flushed, then the log's flush.
 pub async fn run(app: fn() -> Rocket<Build>) -> ExitCode {
     // The figment `app()` will read: Rocket.toml, then the environment.
     let mail = ErrorMail::default();
-    let _flush_on_exit = init_logging(&rocket::Config::figment(), &mail);
-    ch07_3_email_errors::launch(app(), mail).await
+    match init_logging(&rocket::Config::figment(), &mail) {
+        Ok(_flush_on_exit) => ch07_3_email_errors::launch(app(), mail).await,
+        Err(bad_setting) => {
+            eprintln!("{bad_setting}");
+            ExitCode::FAILURE
+        }
+    }
 }
 // ANCHOR_END: run
 
 // ANCHOR: subscriber
-/// Step 3's subscriber (the terminal and the error mail) plus the file,
-/// outside debug. Keep the returned guard until the app has shut down;
-/// dropping it flushes the file.
-pub fn init_logging(figment: &Figment, mail: &ErrorMail) -> Option<WorkerGuard> {
-    let (file, guard) = if figment.profile() == Config::DEBUG_PROFILE {
-        (None, None)
+/// Step 3's subscriber (the terminal and the error mail) plus, outside debug, the
+/// file, or stdout with `LOG_TO_STDOUT` (for platforms whose disk is not kept).
+/// Keep the guard until the app has shut down; dropping it flushes the records.
+pub fn init_logging(
+    figment: &Figment,
+    mail: &ErrorMail,
+) -> Result<Option<WorkerGuard>, BadLogToStdout> {
+    let (file, stdout, guard) = if figment.profile() == Config::DEBUG_PROFILE {
+        (None, None, None)
+    } else if log_to_stdout()? {
+        let (layer, guard) = log_stdout();
+        (None, Some(layer), Some(guard))
     } else {
         match log_file(Path::new("logs")) {
-            Ok((layer, guard)) => (Some(layer), Some(guard)),
+            Ok((layer, guard)) => (Some(layer), None, Some(guard)),
             // Flask would crash at `os.mkdir('logs')`; the app is more use running.
             Err(error) => {
                 eprintln!("Not logging to logs/microblog.log: {error}");
-                (None, None)
+                (None, None, None)
             }
         }
     };
-    ch07_3_email_errors::subscriber(figment, mail)
-        .with(file)
-        .init();
-    guard
+    let subscriber = ch07_3_email_errors::subscriber(figment, mail);
+    subscriber.with(file).with(stdout).init();
+    Ok(guard)
 }
 // ANCHOR_END: subscriber
 

@@ -2,6 +2,7 @@
 
 mod book_output;
 mod panics;
+mod to_stdout;
 
 use std::path::{Path, PathBuf};
 
