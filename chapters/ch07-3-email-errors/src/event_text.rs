@@ -66,6 +66,10 @@ impl Visit for EventText {
             "root_cause" => self.root_cause = Some(value),
             "origin" => self.origin = Some(value),
             "backtrace" => self.backtrace = value,
+            // Where a `log` record (Rocket's) came from, which tracing-log
+            // adds as it bridges the record: tracing-subscriber's own
+            // formatter leaves these out, and so does this.
+            name if name.starts_with("log.") => {}
             name => {
                 let _ = write!(self.fields, " {name}={}", escaped(&value));
                 if name == "reference" {
@@ -146,6 +150,19 @@ mod tests {
             "panicked: 1:\u{e9}\\u{a}2099-01-01 00:00:00,000 ERROR: Exception on /admin [GET]\\u{7} \
              user=eve\\u{d}\\u{a}2099-01-01 00:00:00,000 ERROR: Exception on /admin [GET]\n  frame\\u{1b}[2J"
         );
+    }
+
+    #[test]
+    fn a_bridged_log_records_origin_fields_are_left_out() {
+        let read = read(|| {
+            tracing::info!(
+                log.target = "rocket::launch",
+                log.file = "config.rs",
+                log.line = 405,
+                "Configured for debug."
+            )
+        });
+        assert_eq!(read.text(), "Configured for debug.");
     }
 
     #[test]
