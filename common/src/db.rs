@@ -185,6 +185,12 @@ async fn postgres_pool(
     let options = PgConnectOptions::from_str(&config.url)
         .map_err(Error::Init)?
         .disable_statement_logging();
+    // One connection first, for the server's own reason if it fails
+    // ("Connection refused", "password authentication failed"): the pool
+    // would retry a refused connection until its timeout, and then say only
+    // that it timed out.
+    let first = options.connect().await.map_err(Error::Init)?;
+    first.close().await.map_err(Error::Init)?;
     let pool = PgPoolOptions::new()
         .max_connections(u32::try_from(config.max_connections).unwrap_or(u32::MAX))
         .min_connections(config.min_connections.unwrap_or_default())
