@@ -185,12 +185,14 @@ async fn postgres_pool(
     let options = PgConnectOptions::from_str(&config.url)
         .map_err(Error::Init)?
         .disable_statement_logging();
+    // ANCHOR: first_connection
     // One connection first, for the server's own reason if it fails
     // ("Connection refused", "password authentication failed"): the pool
     // would retry a refused connection until its timeout, and then say only
     // that it timed out.
     let first = options.connect().await.map_err(Error::Init)?;
     first.close().await.map_err(Error::Init)?;
+    // ANCHOR_END: first_connection
     let pool = PgPoolOptions::new()
         .max_connections(u32::try_from(config.max_connections).unwrap_or(u32::MAX))
         .min_connections(config.min_connections.unwrap_or_default())
@@ -310,6 +312,7 @@ impl<D: Database> DerefMut for Connection<D> {
     }
 }
 
+// ANCHOR: database_url
 const URL_KEY: &str = "databases.microblog.url";
 
 /// config.py's `SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL') or
@@ -320,6 +323,7 @@ const URL_KEY: &str = "databases.microblog.url";
 pub fn database_url_from_env(figment: Figment) -> Figment {
     figment.merge(Env::raw().only(&["DATABASE_URL"]).map(|_| URL_KEY.into()))
 }
+// ANCHOR_END: database_url
 
 /// Everything the database needs, in order: a path that doesn't depend on the
 /// working directory, the pool, then the migrations.

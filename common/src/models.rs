@@ -71,6 +71,7 @@ impl User {
         Ok(found > 0)
     }
 
+    // ANCHOR: email_taken
     /// Whether an account has this address, in any mix of upper and lower case:
     /// `John@Example.com` and `john@example.com` reach the same inbox. Flask's
     /// `validate_email` compares exactly. Each database compares as its unique
@@ -93,6 +94,7 @@ impl User {
         };
         Ok(found > 0)
     }
+    // ANCHOR_END: email_taken
 
     /// A new user; its id. If a unique index refuses it, the database is asked
     /// which of the two was taken.
@@ -110,6 +112,7 @@ impl User {
             let row = row.bind(email).bind(password_hash).bind(now());
             row.fetch_all(c).await
         });
+        // ANCHOR: insert_taken
         match inserted {
             Ok(ids) => ids
                 .first()
@@ -124,6 +127,7 @@ impl User {
             }
             Err(error) => Err(SaveError::Database(error)),
         }
+        // ANCHOR_END: insert_taken
     }
 
     /// Flask's `before_request` sets `current_user.last_seen` and commits. Doing
@@ -311,11 +315,13 @@ fn storable(text: &str) -> bool {
     !text.contains('\0')
 }
 
+// ANCHOR: is_unique_violation
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     error
         .as_database_error()
         .is_some_and(|error| error.is_unique_violation())
 }
+// ANCHOR_END: is_unique_violation
 
 fn now() -> PrimitiveDateTime {
     let now = OffsetDateTime::now_utc();

@@ -40,6 +40,7 @@ fn on_or_off(value: &OsStr) -> Result<bool, BadLogToStdout> {
     }
 }
 
+// ANCHOR: log_stdout
 /// The file layer's records (the app's own, from INFO up, in Python's
 /// format), written to stdout by a thread of its own, so no request waits for
 /// whatever reads the pipe. Flask's `StreamHandler()` writes to stderr, in
@@ -59,6 +60,7 @@ where
         .with_filter(ch07_3_email_errors::app_records(LevelFilter::INFO));
     (layer, guard)
 }
+// ANCHOR_END: log_stdout
 
 #[cfg(test)]
 mod tests {
