@@ -82,15 +82,37 @@ pub fn run_to_end(binary: &str, args: &[&str], env: &[(&str, &str)]) -> std::pro
 /// 30 seconds, serving without a key.
 pub fn run_without_secret_key(binary: &str) -> (std::process::ExitStatus, String) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let child = command(binary, dir.path(), &[])
-        .env_remove("ROCKET_SECRET_KEY")
+    let mut command = command(binary, dir.path(), &[]);
+    command.env_remove("ROCKET_SECRET_KEY");
+    exit_and_stderr(command, "the binary to refuse to start")
+}
+
+/// `binary` started as [`ChildApp`] starts it, with `env` on top, for a start
+/// that is meant to fail (a database that cannot be reached, say): its exit
+/// status and what it wrote to stderr. Fails the test if it is still running
+/// after 30 seconds.
+pub fn run_until_it_exits(
+    binary: &str,
+    env: &[(&str, &str)],
+) -> (std::process::ExitStatus, String) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    exit_and_stderr(command(binary, dir.path(), env), "the binary to exit")
+}
+
+/// Runs `command` until it exits (at most 30 seconds, then the test fails):
+/// its status and its stderr. Its stdout is not kept.
+fn exit_and_stderr(
+    mut command: std::process::Command,
+    what: &str,
+) -> (std::process::ExitStatus, String) {
+    let child = command
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("the binary starts");
     // Killed if the test fails while it runs.
     let mut child = KilledOnDrop(child);
-    let status = poll("the binary to refuse to start", String::new, || {
+    let status = poll(what, String::new, || {
         child.0.try_wait().expect("its status")
     });
     let mut stderr = String::new();
@@ -284,6 +306,11 @@ impl ChildApp {
         let reply = client.submit("/login", &[("username", username), ("password", PASSWORD)]);
         assert_eq!(reply.status, 303, "signing in {username}");
         client
+    }
+
+    /// Deletes the app's SQLite file under it, as an operator's mistake would.
+    pub fn delete_database(&self) {
+        crate::in_process::delete_sqlite_file(&self.dir.path().join("microblog.db"));
     }
 
     /// The chapter's bug: susan and john register, and john signs in and

@@ -58,6 +58,18 @@ pub fn skipped_on_postgres(what: &str) -> bool {
     skipped
 }
 
+/// Deletes the SQLite file at `db`, and the `-wal` and `-shm` files beside it
+/// (write-ahead logging), whichever exist.
+pub(crate) fn delete_sqlite_file(db: &std::path::Path) {
+    for file in [
+        db.to_path_buf(),
+        db.with_extension("db-wal"),
+        db.with_extension("db-shm"),
+    ] {
+        let _ = std::fs::remove_file(file);
+    }
+}
+
 #[derive(Debug)]
 pub struct TestApp {
     pub client: Client,
@@ -88,6 +100,11 @@ impl TestApp {
 
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("microblog.db")
+    }
+
+    /// Deletes the app's SQLite file under it, as an operator's mistake would.
+    pub fn delete_database(&self) {
+        delete_sqlite_file(&self.db_path());
     }
 
     /// The app's own connection pool, of either database.

@@ -19,11 +19,11 @@ mod memory;
 pub mod postgres;
 
 pub use child::{
-    free_port, run_to_end, run_without_secret_key, ChildApp, HttpClient, HttpReply, MAIL_SETTINGS,
-    ROCKET_TOML,
+    free_port, run_to_end, run_until_it_exits, run_without_secret_key, ChildApp, HttpClient,
+    HttpReply, MAIL_SETTINGS, ROCKET_TOML,
 };
 pub use in_process::{
     csrf_token_in, form_body, release, skipped_on_postgres, Browser, Reply, TestApp, PASSWORD,
     RENAME_TO_SUSAN, TEST_SECRET_KEY,
 };
-pub use memory::MemoryWatch;
+pub use memory::{error_path_peaks, ErrorPathPeaks, MemoryWatch};

@@ -96,3 +96,41 @@ mod tests {
         );
     }
 }
+
+/// The peak resident memory of a fresh release binary on the error path: after
+/// its first 500, and after 1,000 more that mix database failures and panics.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorPathPeaks {
+    pub first_500_mib: u64,
+    pub thousand_more_mib: u64,
+}
+
+/// Starts `binary` (the complete app with a `GET /panic`, step 5's example
+/// `with_a_panic`) as a server runs, deletes its database so that every
+/// sign-in fails, then measures [`ErrorPathPeaks`]: one failed sign-in, then
+/// 500 panics and 500 failed sign-ins. Each of them must be the 500 page.
+/// What naming a failure's frames costs; the stress suite holds it to 64 MiB,
+/// and the benchmark prints it.
+pub fn error_path_peaks(binary: &str) -> ErrorPathPeaks {
+    // As a server runs: RUST_BACKTRACE asks std to print every panic's whole
+    // backtrace, libc's frames included, and a shell may have it set.
+    let app = crate::ChildApp::start(binary, &[("RUST_BACKTRACE", "0")]);
+    let visitor = app.client();
+    app.delete_database();
+    let sign_in = [("username", "john"), ("password", "pw")];
+    let peak_mib = |watch: MemoryWatch| watch.peak_kib().expect("the peak RSS") / 1024;
+
+    let first = app.watch_memory();
+    assert_eq!(visitor.submit("/login", &sign_in).status, 500);
+    let first_500_mib = peak_mib(first);
+
+    let more = app.watch_memory();
+    for _ in 0..500 {
+        assert_eq!(visitor.get("/panic").status, 500);
+        assert_eq!(visitor.submit("/login", &sign_in).status, 500);
+    }
+    ErrorPathPeaks {
+        first_500_mib,
+        thousand_more_mib: peak_mib(more),
+    }
+}

@@ -447,7 +447,8 @@ async fn main() -> Result<(), Failure> {
         .await;
     drop(server);
 
-    let (first_500_mib, more_mib) = error_path_memory(&release_binary("examples/with_a_panic"));
+    let peaks = test_support::error_path_peaks(path_str(&release_binary("examples/with_a_panic")));
+    let (first_500_mib, more_mib) = (peaks.first_500_mib, peaks.thousand_more_mib);
 
     let rows = bench.rows;
     let find = |prefix: &str| rows.iter().find(|row| row.scenario.starts_with(prefix));
@@ -478,32 +479,4 @@ async fn main() -> Result<(), Failure> {
     let unexpected: u64 = rows.iter().map(|row| row.outcome.unexpected).sum();
     println!("responses with an unexpected status, or failed: {unexpected}  (goal: 0)");
     Ok(())
-}
-
-/// The peak memory of a fresh release binary after its first 500, and after
-/// 1,000 more that mix database failures (its file deleted) and panics: what
-/// naming a failure's frames costs. The stress suite holds it to 64 MiB.
-fn error_path_memory(binary: &Path) -> (u64, u64) {
-    // As a server runs, without RUST_BACKTRACE's printed backtraces.
-    let server = ChildApp::start(path_str(binary), &[("RUST_BACKTRACE", "0")]);
-    let visitor = server.client();
-    let db = server.dir.path().join("microblog.db");
-    for file in [
-        db.clone(),
-        db.with_extension("db-wal"),
-        db.with_extension("db-shm"),
-    ] {
-        let _ = std::fs::remove_file(file);
-    }
-    let sign_in = [("username", "john"), ("password", "pw")];
-    let peak_mib = |watch: test_support::MemoryWatch| watch.peak_kib().unwrap_or(0) / 1024;
-    let first = server.watch_memory();
-    visitor.submit("/login", &sign_in);
-    let first = peak_mib(first);
-    let more = server.watch_memory();
-    for _ in 0..500 {
-        visitor.get("/panic");
-        visitor.submit("/login", &sign_in);
-    }
-    (first, peak_mib(more))
 }

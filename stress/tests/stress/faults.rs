@@ -234,14 +234,7 @@ fn logging_survives_logs_becoming_unusable_and_resumes_when_it_is_back() {
 fn a_deleted_database_is_an_error_not_a_new_empty_file() {
     let mut app = ChildApp::start(BINARY, &[]);
     let john = app.signed_in("john");
-    let db = app.dir.path().join("microblog.db");
-    for file in [
-        db.clone(),
-        db.with_extension("db-wal"),
-        db.with_extension("db-shm"),
-    ] {
-        let _ = std::fs::remove_file(file);
-    }
+    app.delete_database();
 
     let reply = john.get("/index");
     assert_eq!(reply.status, 500);
@@ -263,7 +256,10 @@ fn a_deleted_database_is_an_error_not_a_new_empty_file() {
         200,
         "pages without the database"
     );
-    assert!(!db.exists(), "no new, empty database");
+    assert!(
+        !app.dir.path().join("microblog.db").exists(),
+        "no new, empty database"
+    );
 
     assert!(app.terminate());
     let log = app.whole_log();

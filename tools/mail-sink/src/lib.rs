@@ -101,6 +101,23 @@ impl MailSink {
         MailSink::start_with(addr, SinkOptions::default())
     }
 
+    /// For a test: the next mail, which must be the error mail of the failure
+    /// `reference` (its subject, `Microblog Failure E-3f9a21c0`), arriving
+    /// within 30 seconds. Panics, showing the mail, if it is not.
+    pub fn expect_error_mail(&self, reference: &str) -> Mail {
+        let mail = self
+            .mails
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the error mail, within 30 seconds");
+        assert!(
+            mail.data
+                .contains(&format!("Subject: Microblog Failure {reference}\r\n")),
+            "the error mail of {reference}: {}",
+            mail.data
+        );
+        mail
+    }
+
     /// A sink with TLS, a login, or both.
     pub fn start_with(
         addr: impl std::net::ToSocketAddrs,

@@ -55,14 +55,7 @@ async fn with_the_database_deleted_an_anonymous_sign_in_or_registration_is_the_5
 ) {
     let app = release_app().await;
     let visitor = app.browser().await;
-    let db = app.db_path();
-    for file in [
-        db.clone(),
-        db.with_extension("db-wal"),
-        db.with_extension("db-shm"),
-    ] {
-        let _ = std::fs::remove_file(file);
-    }
+    app.delete_database();
 
     let sign_in = visitor
         .submit("/login", &[("username", "john"), ("password", "pw")])
@@ -82,5 +75,5 @@ async fn with_the_database_deleted_an_anonymous_sign_in_or_registration_is_the_5
     assert_500_page_with_reference(&sign_in, "sign-in");
     assert_500_page_with_reference(&register, "registration");
     assert_eq!(visitor.get("/login").await.status, Status::Ok, "no query");
-    assert!(!db.exists(), "no new, empty database");
+    assert!(!app.db_path().exists(), "no new, empty database");
 }

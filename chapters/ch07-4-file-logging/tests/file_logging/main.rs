@@ -351,27 +351,13 @@ fn a_500_has_one_reference_on_the_page_in_the_log_and_in_the_mail() {
         line.is_some_and(|line| line.contains(" ERROR: Exception on /edit_profile [POST]")),
         "{line:?}"
     );
-    assert_mailed(&sink, reference);
+    sink.expect_error_mail(reference);
 }
 
 /// The reference a 500 page gives the visitor: `E-3f9a21c0`.
 fn reference_on(page: &str) -> &str {
     let at = page.find("E-").expect("a reference on the 500 page");
     &page[at..at + 10]
-}
-
-/// The sink's next mail is the error mail of the failure `reference`.
-fn assert_mailed(sink: &mail_sink::MailSink, reference: &str) {
-    let mail = sink
-        .mails
-        .recv_timeout(std::time::Duration::from_secs(30))
-        .expect("the error mail");
-    assert!(
-        mail.data
-            .contains(&format!("Subject: Microblog Failure {reference}")),
-        "{}",
-        mail.data
-    );
 }
 
 /// Issue 26, finding 1, against the real binary: the attack's request, a

@@ -8,7 +8,7 @@ use mail_sink::MailSink;
 use rocket::http::Status;
 use test_support::{release, TestApp};
 
-use crate::{assert_mailed, reference_on};
+use crate::reference_on;
 use tracing_subscriber::layer::SubscriberExt;
 
 /// Test-only: a handler that panics.
@@ -78,7 +78,7 @@ fn a_handlers_panic_has_one_reference_on_the_500_page_in_the_log_and_in_the_mail
         )),
         "{reference} in {log}"
     );
-    assert_mailed(&sink, reference);
+    sink.expect_error_mail(reference);
 }
 
 /// Issue 26, finding 1: a panic's message can carry what a visitor sent, CR

@@ -48,14 +48,7 @@ fn with_the_database_deleted_a_sign_in_is_an_error_with_one_reference_on_the_pag
         BINARY,
         &[("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", &mail_port)],
     );
-    let db = app.dir.path().join("microblog.db");
-    for file in [
-        db.clone(),
-        db.with_extension("db-wal"),
-        db.with_extension("db-shm"),
-    ] {
-        let _ = std::fs::remove_file(file);
-    }
+    app.delete_database();
 
     let reply = app
         .client()
@@ -67,16 +60,7 @@ fn with_the_database_deleted_a_sign_in_is_an_error_with_one_reference_on_the_pag
     let [reference] = references.as_slice() else {
         panic!("one reference on the page: {}", reply.body);
     };
-    let mail = sink
-        .mails
-        .recv_timeout(std::time::Duration::from_secs(30))
-        .expect("the error mail");
-    assert!(
-        mail.data
-            .contains(&format!("Subject: Microblog Failure {reference}")),
-        "{}",
-        mail.data
-    );
+    sink.expect_error_mail(reference);
     assert!(app.terminate());
     let log = app.whole_log();
     let line = log.lines().find(|line| line.contains(reference.as_str()));
