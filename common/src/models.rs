@@ -247,7 +247,7 @@ pub enum SkeletonError {
     #[error(
         "Some users have usernames that look alike: {users}. Usernames are now unique by \
          how they look (Unicode's confusable skeletons, UTS #39): rename or remove the \
-         extra ones, then start the app again. For example, in sqlite3: \
+         extra ones, then start the app again. For example, in sqlite3 or psql: \
          UPDATE \"user\" SET username = 'a new name' WHERE id = {example};"
     )]
     LookAlikes { users: LookAlikes, example: i64 },

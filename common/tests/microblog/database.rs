@@ -216,7 +216,7 @@ async fn a_database_holding_look_alike_usernames_does_not_start_until_they_are_r
         "{message}"
     );
     assert!(
-        message.contains("rename or remove the extra ones, then start the app again. For example, in sqlite3: UPDATE \"user\" SET username = 'a new name' WHERE id = 2;"),
+        message.contains("rename or remove the extra ones, then start the app again. For example, in sqlite3 or psql: UPDATE \"user\" SET username = 'a new name' WHERE id = 2;"),
         "{message}"
     );
     let filled: Vec<i64> =
