@@ -55,7 +55,10 @@ where
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_filter(shown.and(filter_fn(|metadata| !is_launch_line(metadata))));
-    records.and_then(LaunchLine.with_filter(filter_fn(is_launch_line)))
+    let launch_line = LaunchLine {
+        last_of_rockets_records: !debug,
+    };
+    records.and_then(launch_line.with_filter(filter_fn(is_launch_line)))
 }
 
 /// An event's fields as the log file and the mail show them ([`EventText`]):
@@ -115,13 +118,26 @@ fn is_launch_line(metadata: &Metadata<'_>) -> bool {
 }
 
 /// Writes the launch line as Rocket's own logger does, without a level.
-struct LaunchLine;
+///
+/// Outside debug, it is also the last of Rocket's own records that anything
+/// shows: no layer's filter lets through the four that Rocket logs for each
+/// request. They would still be built and bridged into `tracing` only to be
+/// dropped, a tenth of a 404's time. So once the launch line is out, `log`'s
+/// level (the process's, as its logger is) is turned off, and Rocket's `log`
+/// macros skip them. The app's own records are `tracing` events, which this
+/// leaves alone; Rocket's own logger does the same for its release default.
+struct LaunchLine {
+    last_of_rockets_records: bool,
+}
 
 impl<S: Subscriber> Layer<S> for LaunchLine {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
         let mut message = Message(String::new());
         event.record(&mut message);
         eprintln!("{}", message.0);
+        if self.last_of_rockets_records {
+            tracing_log::log::set_max_level(tracing_log::log::LevelFilter::Off);
+        }
     }
 }
 
@@ -137,7 +153,28 @@ impl Visit for Message {
 
 #[cfg(test)]
 mod tests {
-    use super::panic_line;
+    use super::{layer, panic_line};
+    use tracing_log::log::{self, LevelFilter};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// The launch line, as Rocket logs it, through the terminal of `profile`.
+    fn launch_line_in(profile: &str) {
+        let figment = rocket::Config::figment().select(profile);
+        let subscriber = tracing_subscriber::registry().with(layer(&figment));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(target: "rocket::launch", "Rocket has launched from http://127.0.0.1:8000");
+        });
+    }
+
+    /// One test, in this order, since `log`'s level is the process's.
+    #[test]
+    fn outside_debug_rockets_log_records_are_turned_off_once_the_launch_line_is_out() {
+        log::set_max_level(LevelFilter::Info);
+        launch_line_in("debug");
+        assert_eq!(log::max_level(), LevelFilter::Info, "debug shows them all");
+        launch_line_in("release");
+        assert_eq!(log::max_level(), LevelFilter::Off);
+    }
 
     /// Issue 26, finding 1, on the terminal: a panic's message is one line.
     #[test]
