@@ -53,30 +53,30 @@ pub async fn run(app: fn() -> Rocket<Build>) -> ExitCode {
 // ANCHOR_END: run
 
 // ANCHOR: subscriber
-/// Step 3's subscriber (the terminal and the error mail) plus, outside debug, the
-/// file, or stdout with `LOG_TO_STDOUT` (for platforms whose disk is not kept).
-/// Keep the guard until the app has shut down; dropping it flushes the records.
+/// Step 3's subscriber (terminal, error mail) plus, outside debug, the file or, with
+/// `LOG_TO_STDOUT`, stdout: one layer, boxed so that either is one type. Keep the
+/// guard until the app has shut down; dropping it flushes the records.
 pub fn init_logging(
     figment: &Figment,
     mail: &ErrorMail,
 ) -> Result<Option<WorkerGuard>, BadLogToStdout> {
-    let (file, stdout, guard) = if figment.profile() == Config::DEBUG_PROFILE {
-        (None, None, None)
+    let subscriber = ch07_3_email_errors::subscriber(figment, mail);
+    let (records, guard) = if figment.profile() == Config::DEBUG_PROFILE {
+        (None, None)
     } else if log_to_stdout()? {
         let (layer, guard) = log_stdout();
-        (None, Some(layer), Some(guard))
+        (Some(layer.boxed()), Some(guard))
     } else {
         match log_file(Path::new("logs")) {
-            Ok((layer, guard)) => (Some(layer), None, Some(guard)),
+            Ok((layer, guard)) => (Some(layer.boxed()), Some(guard)),
             // Flask would crash at `os.mkdir('logs')`; the app is more use running.
             Err(error) => {
                 eprintln!("Not logging to logs/microblog.log: {error}");
-                (None, None, None)
+                (None, None)
             }
         }
     };
-    let subscriber = ch07_3_email_errors::subscriber(figment, mail);
-    subscriber.with(file).with(stdout).init();
+    subscriber.with(records).init();
     Ok(guard)
 }
 // ANCHOR_END: subscriber
