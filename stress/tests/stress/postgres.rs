@@ -117,26 +117,50 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 /// Step 5's own tests, the learner's `cargo test -p ch07-5-duplicate-username`,
-/// every one on a new database of a real server (`MICROBLOG_TEST_POSTGRES`),
-/// as they run on SQLite files in `cargo test`. CI's `cargo test` has just
-/// built them, in the dev profile, so this compiles nothing there.
+/// run as `cargo test` runs them (each on a new SQLite file) and then with
+/// `MICROBLOG_TEST_POSTGRES`, each on a new database of a real server. CI's
+/// `cargo test` has just built them, in the dev profile, so this compiles
+/// nothing there.
 #[test]
-fn step_5s_own_tests_pass_on_postgresql() {
+fn step_5s_own_tests_pass_on_sqlite_and_on_postgresql() {
     let Some(server) = server() else { return };
+
+    let on_sqlite = step_5s_own_tests(None);
+    let on_postgres = step_5s_own_tests(Some(&server.admin_url()));
+
+    assert_eq!(on_sqlite, on_postgres, "the same tests passed on both");
+    // Each on a database of its own, on this server.
+    let databases = one_value(
+        &server,
+        &server.admin_url(),
+        "SELECT count(*) FROM pg_database WHERE datname LIKE 'microblog%'",
+    );
+    assert!(
+        databases.parse::<u32>().is_ok_and(|count| count > 0),
+        "the tests made no database on the server ({databases})"
+    );
+}
+
+/// Runs step 5's tests, on PostgreSQL when `postgres` names a server; fails
+/// unless they all pass. How many passed.
+fn step_5s_own_tests(postgres: Option<&str>) -> u32 {
     let workspace = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let output = std::process::Command::new(env!("CARGO"))
+    let mut cargo = std::process::Command::new(env!("CARGO"));
+    cargo
         .current_dir(workspace)
         .args(["test", "-p", "ch07-5-duplicate-username"])
-        .env(test_support::postgres::ENV_VAR, server.admin_url())
+        .env_remove(test_support::postgres::ENV_VAR)
         .env("CARGO_TERM_COLOR", "never")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("cargo runs");
+        .stdin(std::process::Stdio::null());
+    if let Some(url) = postgres {
+        cargo.env(test_support::postgres::ENV_VAR, url);
+    }
+    let output = cargo.output().expect("cargo runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let printed = || {
         format!(
-            "{}\nthe end of stdout:\n{}\nthe end of stderr:\n{}",
+            "{postgres:?}: {}\nthe end of stdout:\n{}\nthe end of stderr:\n{}",
             output.status,
             tail(&stdout, 80),
             tail(&stderr, 40)
@@ -168,17 +192,7 @@ fn step_5s_own_tests_pass_on_postgresql() {
         })
         .sum();
     assert!(passed > 0, "no test ran: {}", printed());
-    // Each on a database of its own, on this server.
-    let databases = one_value(
-        &server,
-        &server.admin_url(),
-        "SELECT count(*) FROM pg_database WHERE datname LIKE 'microblog%'",
-    );
-    assert!(
-        databases.parse::<u32>().is_ok_and(|count| count > 0),
-        "the tests made no database on the server ({databases}): {}",
-        printed()
-    );
+    passed
 }
 
 /// Two instances of the app behind one load balancer: the same database and
