@@ -122,10 +122,10 @@ fn is_launch_line(metadata: &Metadata<'_>) -> bool {
 /// Outside debug, it is also the last of Rocket's own records that anything
 /// shows: no layer's filter lets through the four that Rocket logs for each
 /// request. They would still be built and bridged into `tracing` only to be
-/// dropped, a tenth of a 404's time. So once the launch line is out, `log`'s
-/// level (the process's, as its logger is) is turned off, and Rocket's `log`
-/// macros skip them. The app's own records are `tracing` events, which this
-/// leaves alone; Rocket's own logger does the same for its release default.
+/// dropped (a small cost: the benchmark shows no difference). So once the
+/// launch line is out, `log`'s level (the process's, as its logger is) is
+/// turned off, and Rocket's `log` macros skip them. The app's own records are
+/// `tracing` events, which this leaves alone.
 struct LaunchLine {
     last_of_rockets_records: bool,
 }
