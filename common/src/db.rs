@@ -12,7 +12,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use rocket::fairing::{self, AdHoc};
-use rocket::figment::providers::Env;
 use rocket::figment::value::magic::RelativePathBuf;
 use rocket::figment::Figment;
 use rocket::http::Status;
@@ -321,7 +320,15 @@ const URL_KEY: &str = "databases.microblog.url";
 /// configuration; what is merged after this still wins, as a test's own
 /// database does.
 pub fn database_url_from_env(figment: Figment) -> Figment {
-    figment.merge(Env::raw().only(&["DATABASE_URL"]).map(|_| URL_KEY.into()))
+    with_database_url(figment, std::env::var("DATABASE_URL").ok())
+}
+
+/// Python's `or`: a `DATABASE_URL` that is set but empty counts as unset.
+fn with_database_url(figment: Figment, url: Option<String>) -> Figment {
+    match url.filter(|url| !url.is_empty()) {
+        Some(url) => figment.merge((URL_KEY, url)),
+        None => figment,
+    }
 }
 // ANCHOR_END: database_url
 
@@ -388,4 +395,25 @@ async fn migrate(db: &DbPool) -> Result<(), sqlx::Error> {
         DbPool::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url_with(database_url: Option<&str>) -> String {
+        let figment = Figment::new().merge((URL_KEY, "microblog.db"));
+        let figment = with_database_url(figment, database_url.map(str::to_owned));
+        figment.extract_inner(URL_KEY).expect("a url")
+    }
+
+    #[test]
+    fn database_url_names_the_database_and_unset_or_empty_leaves_rocket_tomls() {
+        assert_eq!(
+            url_with(Some("postgres://db.example/microblog")),
+            "postgres://db.example/microblog"
+        );
+        assert_eq!(url_with(None), "microblog.db");
+        assert_eq!(url_with(Some("")), "microblog.db");
+    }
 }
