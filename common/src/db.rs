@@ -38,6 +38,7 @@ pub struct Db(DbPool);
 /// for each. sqlx's own `Any` driver would spare this, but it cannot read or
 /// write a timestamp (`last_seen`), and it cannot hold SQLite's file checks
 /// below; no other crate does this for sqlx 0.7.
+// ANCHOR: on_either
 macro_rules! on_either {
     ($db:expr, |$c:ident| $run:expr) => {
         match $db.executor() {
@@ -46,6 +47,7 @@ macro_rules! on_either {
         }
     };
 }
+// ANCHOR_END: on_either
 pub(crate) use on_either;
 
 /// The pool of whichever database the URL names.
@@ -147,6 +149,7 @@ impl rocket_db_pools::Pool for DbPool {
     async fn init(figment: &Figment) -> Result<Self, Self::Error> {
         let config: rocket_db_pools::Config =
             figment.extract().map_err(rocket_db_pools::Error::Config)?;
+        // ANCHOR: url_scheme
         match config.url.split_once("://") {
             Some(("postgres" | "postgresql", _)) => postgres_pool(&config).await,
             // A path, `sqlite:path` or `sqlite://path`.
@@ -159,6 +162,7 @@ impl rocket_db_pools::Pool for DbPool {
                 .into(),
             ))),
         }
+        // ANCHOR_END: url_scheme
     }
 
     async fn get(&self) -> Result<Self::Connection, Self::Error> {
