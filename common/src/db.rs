@@ -152,14 +152,17 @@ impl rocket_db_pools::Pool for DbPool {
         // ANCHOR: url_scheme
         match config.url.split_once("://") {
             Some(("postgres" | "postgresql", _)) => postgres_pool(&config).await,
+            // libpq's `host=… password=…`, which would otherwise name a file.
+            None if config.url.contains('=') && config.url.contains(' ') => Err(configuration(
+                "the database URL looks like a libpq connection string (key=value \
+                 pairs); write it as a URL, postgres://user:password@host:port/database"
+                    .to_owned(),
+            )),
             // A path, `sqlite:path` or `sqlite://path`.
             None | Some(("sqlite", _)) => SqliteFile::open(&config).await.map(DbPool::Sqlite),
-            Some((scheme, _)) => Err(rocket_db_pools::Error::Init(sqlx::Error::Configuration(
-                format!(
-                    "the database URL is {scheme}://…, and the app speaks SQLite \
-                     (a file path) and PostgreSQL (postgres://…) only"
-                )
-                .into(),
+            Some((scheme, _)) => Err(configuration(format!(
+                "the database URL is {scheme}://…, and the app speaks SQLite \
+                 (a file path) and PostgreSQL (postgres://…) only"
             ))),
         }
         // ANCHOR_END: url_scheme
@@ -192,10 +195,24 @@ async fn postgres_pool(
     // One connection first, for the server's own reason if it fails
     // ("Connection refused", "password authentication failed"): the pool
     // would retry a refused connection until its timeout, and then say only
-    // that it timed out.
-    let first = options.connect().await.map_err(Error::Init)?;
-    first.close().await.map_err(Error::Init)?;
+    // that it timed out. Bounded, for a server that takes the connection
+    // and never answers.
+    let timeout = Duration::from_secs(config.connect_timeout);
+    let first = rocket::tokio::time::timeout(timeout, options.connect())
+        .await
+        .map_err(|_| configuration(format!("no answer from the database server in {timeout:?}")))?
+        .map_err(Error::Init)?;
+    let encoding = server_encoding(first).await.map_err(Error::Init)?;
     // ANCHOR_END: first_connection
+    // A database in another encoding (SQL_ASCII, which initdb picks under
+    // LANG=C, or LATIN1) counts a name's length in bytes, or cannot store
+    // `山田` at all: what a visitor typed would be a 500.
+    if encoding != "UTF8" {
+        return Err(configuration(format!(
+            "the database's encoding is {encoding}, and the app needs UTF8: create it with \
+             `createdb -E UTF8 -T template0 …`"
+        )));
+    }
     let pool = PgPoolOptions::new()
         .max_connections(u32::try_from(config.max_connections).unwrap_or(u32::MAX))
         .min_connections(config.min_connections.unwrap_or_default())
@@ -205,6 +222,20 @@ async fn postgres_pool(
         .await
         .map_err(Error::Init)?;
     Ok(DbPool::Postgres(pool))
+}
+
+/// The encoding the server stores text in, and the connection closed.
+async fn server_encoding(mut connection: PgConnection) -> sqlx::Result<String> {
+    let encoding: Vec<String> = sqlx::query_scalar("SHOW server_encoding")
+        .fetch_all(&mut connection)
+        .await?;
+    connection.close().await?;
+    Ok(encoding.into_iter().next().unwrap_or_default())
+}
+
+/// A start refused for a reason of ours, said in a sentence.
+fn configuration(reason: String) -> rocket_db_pools::Error<sqlx::Error> {
+    rocket_db_pools::Error::Init(sqlx::Error::Configuration(reason.into()))
 }
 
 /// sqlx's SQLite pool, opened so that only a start creates the database file.

@@ -380,3 +380,79 @@ fn the_app_refuses_to_start_when_the_server_is_down_and_says_why() {
         started.elapsed()
     );
 }
+
+/// A database whose server encoding is not UTF-8 (SQL_ASCII is what initdb
+/// picks under LANG=C) would count a name's length in bytes, or refuse `山田`
+/// outright: a 500 for what a visitor typed. The app refuses to start on it.
+#[test]
+fn a_database_that_is_not_utf8_stops_the_start_and_says_why() {
+    let Some(server) = server() else { return };
+    let url = server.create_database("ascii");
+    let (admin, name) = url.rsplit_once('/').expect("a database name");
+    let ascii = format!("{name}_sql_ascii");
+    one_value(
+        &server,
+        &format!("{admin}/postgres"),
+        &format!("CREATE DATABASE {ascii} ENCODING 'SQL_ASCII' TEMPLATE template0"),
+    );
+
+    let (status, stderr) =
+        run_until_it_exits(BINARY, &[("DATABASE_URL", &format!("{admin}/{ascii}"))]);
+
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the database's encoding is SQL_ASCII, and the app needs UTF8"),
+        "{stderr}"
+    );
+}
+
+/// A server that takes the connection and never answers (a stopped
+/// postmaster, a stalled proxy): the start gives up after `connect_timeout`
+/// and says so, instead of hanging without a word.
+#[test]
+fn a_server_that_never_answers_stops_the_start_after_the_connect_timeout() {
+    // The kernel completes the handshake into the backlog; no one reads.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let port = silent.local_addr().expect("its port").port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/microblog");
+
+    let started = Instant::now();
+    let (status, stderr) = run_until_it_exits(
+        BINARY,
+        &[
+            ("DATABASE_URL", &url),
+            ("ROCKET_DATABASES", "{microblog={connect_timeout=1}}"),
+        ],
+    );
+
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no answer from the database server in 1s"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// libpq's `host=… password=…` is not a URL: it stops the start, rather than
+/// run the app on a SQLite file named after it, password and all.
+#[test]
+fn a_libpq_connection_string_stops_the_start_and_says_to_write_a_url() {
+    let (status, stderr) = run_until_it_exits(
+        BINARY,
+        &[(
+            "DATABASE_URL",
+            "host=127.0.0.1 user=app password=s3cret dbname=mb",
+        )],
+    );
+
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("looks like a libpq connection string"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}
