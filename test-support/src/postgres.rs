@@ -27,8 +27,10 @@ const SUPERUSER: &str = "postgres";
 pub const ENV_VAR: &str = "MICROBLOG_TEST_POSTGRES";
 
 /// A PostgreSQL cluster of its own: in a new temporary directory, listening on
-/// 127.0.0.1 only, trusting every local connection (it is throwaway). Stopped
-/// immediately, and its directory removed, when dropped.
+/// 127.0.0.1 only. A TCP connection needs the superuser's password, random for
+/// each cluster: any user of the machine can reach a loopback port, and the
+/// superuser of a cluster run as the system user can run programs as that
+/// user. Stopped immediately, and its directory removed, when dropped.
 #[derive(Debug)]
 pub struct PostgresServer {
     /// The directory with `initdb`, `pg_ctl` and the client commands.
@@ -38,6 +40,8 @@ pub struct PostgresServer {
     /// `data/` (the cluster), `server.log`, and the Unix socket.
     dir: TempDir,
     port: u16,
+    /// The superuser's password, for TCP connections.
+    password: String,
 }
 
 impl PostgresServer {
@@ -84,6 +88,7 @@ impl PostgresServer {
             as_system_user,
             dir,
             port: 0,
+            password: random_password(),
         };
         server.init()?;
 
@@ -118,9 +123,12 @@ impl PostgresServer {
         self.port
     }
 
-    /// `postgres://postgres@127.0.0.1:PORT/postgres`
+    /// `postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres`
     pub fn admin_url(&self) -> String {
-        format!("postgres://{SUPERUSER}@127.0.0.1:{}/postgres", self.port)
+        format!(
+            "postgres://{SUPERUSER}:{}@127.0.0.1:{}/postgres",
+            self.password, self.port
+        )
     }
 
     /// Creates a new empty database with a unique name (`prefix`, then a
@@ -163,17 +171,26 @@ impl PostgresServer {
             .unwrap_or_else(|error| panic!("{error}"));
     }
 
-    /// `initdb`: trust (loopback only, throwaway), the superuser `postgres`,
+    /// `initdb`: the superuser `postgres` with its password over TCP (and
+    /// trusted on the socket, in our own directory, which no one else enters),
     /// UTF-8 in the C locale (the shell's locale may not be installed), and no
     /// fsync (faster; the cluster never outlives a crash anyway).
     fn init(&self) -> Result<(), String> {
+        // Read by initdb, as the system user when we are root, then removed.
+        let password_file = self.dir.path().join("password");
+        std::fs::write(&password_file, &self.password)
+            .map_err(|error| format!("could not write the password file: {error}"))?;
         let mut initdb = self.server_command("initdb");
         initdb
             .arg("-D")
             .arg(self.data_dir())
-            .args(["-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--locale=C"])
+            .args(["--auth-local=trust", "--auth-host=scram-sha-256"])
+            .arg(format!("--pwfile={}", password_file.display()))
+            .args(["-U", SUPERUSER, "-E", "UTF8", "--locale=C"])
             .arg("--no-sync");
-        let output = output(&mut initdb, "initdb")?;
+        let output = output(&mut initdb, "initdb");
+        let _ = std::fs::remove_file(&password_file);
+        let output = output?;
         if !output.status.success() {
             let mut error = format!("initdb failed: {}", printed(&output));
             if self.as_system_user {
@@ -325,6 +342,12 @@ impl Drop for PostgresServer {
             }
         }
     }
+}
+
+/// A password for one throwaway cluster: 32 random letters and digits.
+fn random_password() -> String {
+    use rand::distributions::{Alphanumeric, DistString};
+    Alphanumeric.sample_string(&mut rand::thread_rng(), 32)
 }
 
 /// For a test process told to use a server by the environment: if
