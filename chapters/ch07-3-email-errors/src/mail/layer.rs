@@ -121,7 +121,9 @@ pub fn fairing() -> rocket::fairing::AdHoc {
                 Box::pin(async move {
                     let (mailer, config) = mailer;
                     error_mail.start(mailer, config.queue);
-                    println!(
+                    // On stderr, with Rocket's launch line: stdout carries
+                    // only log records when step 4's LOG_TO_STDOUT is on.
+                    eprintln!(
                         "Error mail: on, to {} via {}",
                         config.admins.join(", "),
                         config.route()

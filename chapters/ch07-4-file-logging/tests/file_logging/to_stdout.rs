@@ -129,3 +129,34 @@ fn ended_within_30_seconds(mut child: std::process::Child) -> (std::process::Exi
     }
     (status, stderr)
 }
+
+/// With error mail on too, stdout holds records only (and their backtraces'
+/// lines): what a platform collects from it is the log. The mail's status
+/// line goes to stderr, with Rocket's launch line.
+#[test]
+fn with_log_to_stdout_stdout_holds_nothing_but_log_records() {
+    let sink = mail_sink::MailSink::start("127.0.0.1:0").expect("a sink");
+    let mail_port = sink.addr.port().to_string();
+    let app = ChildApp::start(
+        BINARY,
+        &[
+            ("LOG_TO_STDOUT", "1"),
+            ("MAIL_SERVER", "127.0.0.1"),
+            ("MAIL_PORT", &mail_port),
+        ],
+    );
+    fail_a_rename(&app);
+    app.wait_for(
+        |app| app.stdout().contains(" ERROR: Exception on"),
+        "the ERROR record on stdout",
+    );
+
+    assert!(app.output().contains("Error mail: on"), "mail is on");
+    let stdout = app.stdout();
+    for line in stdout.lines() {
+        assert!(
+            starts_record(line) || line.starts_with("  "),
+            "{line:?} in:\n{stdout}"
+        );
+    }
+}
