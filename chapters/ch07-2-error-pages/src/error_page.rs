@@ -33,21 +33,22 @@ impl ErrorPage {
             .await
             .succeeded()
             .unwrap_or_default();
-        let reason = status.reason().unwrap_or("Error");
-        // A 500's reference, for the visitor to quote.
-        let failure = if error { Failure::of(req) } else { None };
-        let reference = failure.map(|failure| failure.reference.as_str());
-        let title = if template == "error" {
-            Some(reason)
+        // Each template gets what it shows, and no more: every 404 renders.
+        let template = if error {
+            // A 500's reference, for the visitor to quote.
+            let failure = Failure::of(req);
+            let reference = failure.map(|failure| failure.reference.as_str());
+            page.render(template, context! { reference })
+        } else if template == "error" {
+            let reason = status.reason().unwrap_or("Error");
+            let code = status.code;
+            page.render(template, context! { code, reason, title: reason })
         } else {
-            None
+            page.render(template, context! {})
         };
         ErrorPage {
             status,
-            template: Some(page.render(
-                template,
-                context! { code: status.code, reason, title, reference },
-            )),
+            template: Some(template),
             allow: None,
         }
     }
@@ -80,16 +81,16 @@ impl<'r> Responder<'r, 'static> for ErrorPage {
 /// (an unknown user, say), as Werkzeug's 404 stands when its rule matched.
 pub fn methods_allowed_for(req: &Request<'_>) -> Vec<&'static str> {
     let path = req.uri().path();
-    let matching: Vec<_> = req
-        .rocket()
-        .routes()
-        .filter(|route| path_matches(route.uri.path(), path.as_str()))
-        .collect();
-    if matching.iter().any(|route| route.method == req.method()) {
-        return Vec::new();
+    // Every 404 asks, so nothing is allocated unless a path matches.
+    let mut methods = Vec::new();
+    for route in req.rocket().routes() {
+        if path_matches(route.uri.path(), path.as_str()) {
+            if route.method == req.method() {
+                return Vec::new();
+            }
+            methods.push(route.method.as_str());
+        }
     }
-    let mut methods: Vec<&'static str> =
-        matching.iter().map(|route| route.method.as_str()).collect();
     if methods.contains(&Method::Get.as_str()) {
         methods.push(Method::Head.as_str());
     }
@@ -100,6 +101,12 @@ pub fn methods_allowed_for(req: &Request<'_>) -> Vec<&'static str> {
 
 /// Whether a route path like `/user/<username>` or `/static/<path..>` matches.
 fn path_matches(pattern: &str, path: &str) -> bool {
+    // Most differ at the first letter ("/login", "/nope"): say so at once,
+    // since every 404 asks this of every route.
+    let first = |path: &str| path.as_bytes().get(1).copied();
+    if first(pattern).is_some_and(|letter| letter != b'<') && first(pattern) != first(path) {
+        return false;
+    }
     let mut pattern = pattern.trim_start_matches('/').split('/');
     let mut path = path.trim_start_matches('/').split('/');
     loop {
@@ -129,6 +136,7 @@ mod tests {
         assert!(path_matches("/user/<username>", "/user/susan"));
         assert!(path_matches("/static/<path..>", "/static/css/site.css"));
         assert!(path_matches("/", "/"));
+        assert!(path_matches("/<path..>", "/nope"));
     }
 
     #[test]
@@ -138,5 +146,8 @@ mod tests {
         assert!(!path_matches("/user/<username>", "/user/"));
         assert!(!path_matches("/user/<username>", "/user/susan/posts"));
         assert!(!path_matches("/login", "/login/extra"));
+        assert!(!path_matches("/user/<username>", "/"));
+        assert!(!path_matches("/", "/nope"));
+        assert!(!path_matches("/login", "/logout"));
     }
 }
