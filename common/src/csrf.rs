@@ -36,7 +36,7 @@ impl CsrfToken {
     fn issue(cookies: &CookieJar<'_>) -> Self {
         let mut bytes = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut bytes);
-        let token: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+        let token = hex::encode(bytes);
         cookies.add_private(
             Cookie::build((COOKIE, token.clone()))
                 .same_site(SameSite::Lax)
