@@ -18,9 +18,9 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Build, Ignite, Rocket, Sentinel};
 use rocket_db_pools::{Database, Pool};
-use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePoolOptions};
+use sqlx::pool::{PoolConnection, PoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection as _, Postgres, Sqlite};
 
 use crate::auth::Reported;
@@ -213,15 +213,21 @@ async fn postgres_pool(
              `createdb -E UTF8 -T template0 …`"
         )));
     }
-    let pool = PgPoolOptions::new()
-        .max_connections(u32::try_from(config.max_connections).unwrap_or(u32::MAX))
-        .min_connections(config.min_connections.unwrap_or_default())
-        .acquire_timeout(Duration::from_secs(config.connect_timeout))
-        .idle_timeout(config.idle_timeout.map(Duration::from_secs))
+    let pool = pool_options::<Postgres>(config)
         .connect_with(options)
         .await
         .map_err(Error::Init)?;
     Ok(DbPool::Postgres(pool))
+}
+
+/// The pool settings of `[default.databases.microblog]`, as rocket_db_pools
+/// reads them, for either database.
+fn pool_options<DB: sqlx::Database>(config: &rocket_db_pools::Config) -> PoolOptions<DB> {
+    PoolOptions::new()
+        .max_connections(u32::try_from(config.max_connections).unwrap_or(u32::MAX))
+        .min_connections(config.min_connections.unwrap_or_default())
+        .acquire_timeout(Duration::from_secs(config.connect_timeout))
+        .idle_timeout(config.idle_timeout.map(Duration::from_secs))
 }
 
 /// The encoding the server stores text in, and the connection closed.
@@ -277,11 +283,7 @@ impl SqliteFile {
             .await
             .map_err(Error::Init)?;
         let file = options.clone().get_filename().into_owned();
-        let pool = SqlitePoolOptions::new()
-            .max_connections(u32::try_from(config.max_connections).unwrap_or(u32::MAX))
-            .min_connections(config.min_connections.unwrap_or_default())
-            .acquire_timeout(Duration::from_secs(config.connect_timeout))
-            .idle_timeout(config.idle_timeout.map(Duration::from_secs))
+        let pool = pool_options::<Sqlite>(config)
             // One `stat` of the file before a connection is handed out.
             .before_acquire(move |_, _| {
                 let file = file.clone();

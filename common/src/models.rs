@@ -15,7 +15,7 @@ use serde::{Serialize, Serializer};
 use sqlx::FromRow;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use crate::db::{on_either, DbConnection, DbPool, DbTransaction, Executor};
+use crate::db::{on_either, DbConnection, DbPool, DbTransaction};
 use crate::forms::usernames::{enforce, skeleton};
 use crate::forms::USERNAME_MAX;
 
@@ -82,16 +82,13 @@ impl User {
         if !storable(email) {
             return Ok(false);
         }
-        let found = match db.executor() {
-            Executor::Sqlite(c) => {
-                let sql = r#"SELECT 1 FROM "user" WHERE email = $1 COLLATE NOCASE"#;
-                sqlx::query(sql).bind(email).fetch_all(c).await?.len()
-            }
-            Executor::Postgres(c) => {
-                let sql = r#"SELECT 1 FROM "user" WHERE lower(email) = lower($1)"#;
-                sqlx::query(sql).bind(email).fetch_all(c).await?.len()
-            }
+        let sql = match db {
+            DbConnection::Sqlite(_) => r#"SELECT 1 FROM "user" WHERE email = $1 COLLATE NOCASE"#,
+            DbConnection::Postgres(_) => r#"SELECT 1 FROM "user" WHERE lower(email) = lower($1)"#,
         };
+        let found = on_either!(db, |c| {
+            sqlx::query(sql).bind(email).fetch_all(c).await?.len()
+        });
         Ok(found > 0)
     }
     // ANCHOR_END: email_taken
