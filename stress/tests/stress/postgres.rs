@@ -367,6 +367,20 @@ fn with_the_server_down_a_signed_in_page_is_the_500_page_with_a_reference_and_se
     );
 }
 
+/// The release binary, with `env`, refuses to start within `within`: exit
+/// status 1, `reason` on stderr, and no panic. Its stderr.
+fn refuses_to_start(env: &[(&str, &str)], reason: &str, within: Duration) -> String {
+    let started = Instant::now();
+    let (status, stderr) = run_until_it_exits(BINARY, env);
+    let took = started.elapsed();
+
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(reason), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(took < within, "it took {took:?} to give up");
+    stderr
+}
+
 /// A server that is down when the app starts: the release binary exits with
 /// status 1 at once, and says why in the server's own words, not only that
 /// a pool timed out.
@@ -376,16 +390,10 @@ fn the_app_refuses_to_start_when_the_server_is_down_and_says_why() {
     let url = server.create_database("refused");
     server.stop();
 
-    let started = Instant::now();
-    let (status, stderr) = run_until_it_exits(BINARY, &[("DATABASE_URL", &url)]);
-
-    assert_eq!(status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("Connection refused"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "it took {:?} to give up",
-        started.elapsed()
+    refuses_to_start(
+        &[("DATABASE_URL", &url)],
+        "Connection refused",
+        Duration::from_secs(4),
     );
 }
 
@@ -404,13 +412,10 @@ fn a_database_that_is_not_utf8_stops_the_start_and_says_why() {
         &format!("CREATE DATABASE {ascii} ENCODING 'SQL_ASCII' TEMPLATE template0"),
     );
 
-    let (status, stderr) =
-        run_until_it_exits(BINARY, &[("DATABASE_URL", &format!("{admin}/{ascii}"))]);
-
-    assert_eq!(status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("the database's encoding is SQL_ASCII, and the app needs UTF8"),
-        "{stderr}"
+    refuses_to_start(
+        &[("DATABASE_URL", &format!("{admin}/{ascii}"))],
+        "the database's encoding is SQL_ASCII, and the app needs UTF8",
+        Duration::from_secs(10),
     );
 }
 
@@ -424,24 +429,13 @@ fn a_server_that_never_answers_stops_the_start_after_the_connect_timeout() {
     let port = silent.local_addr().expect("its port").port();
     let url = format!("postgres://postgres@127.0.0.1:{port}/microblog");
 
-    let started = Instant::now();
-    let (status, stderr) = run_until_it_exits(
-        BINARY,
+    refuses_to_start(
         &[
             ("DATABASE_URL", &url),
             ("ROCKET_DATABASES", "{microblog={connect_timeout=1}}"),
         ],
-    );
-
-    assert_eq!(status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("no answer from the database server in 1s"),
-        "{stderr}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
+        "no answer from the database server in 1s",
+        Duration::from_secs(10),
     );
 }
 
@@ -449,18 +443,13 @@ fn a_server_that_never_answers_stops_the_start_after_the_connect_timeout() {
 /// run the app on a SQLite file named after it, password and all.
 #[test]
 fn a_libpq_connection_string_stops_the_start_and_says_to_write_a_url() {
-    let (status, stderr) = run_until_it_exits(
-        BINARY,
+    let stderr = refuses_to_start(
         &[(
             "DATABASE_URL",
             "host=127.0.0.1 user=app password=s3cret dbname=mb",
         )],
-    );
-
-    assert_eq!(status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("looks like a libpq connection string"),
-        "{stderr}"
+        "looks like a libpq connection string",
+        Duration::from_secs(10),
     );
     assert!(!stderr.contains("s3cret"), "{stderr}");
 }
