@@ -51,7 +51,7 @@ pub fn release(rocket: Rocket<Build>) -> Rocket<Build> {
 /// says so on stderr, and the test returns. The stress suite runs the
 /// PostgreSQL counterparts of those tests.
 pub fn skipped_on_postgres(what: &str) -> bool {
-    let skipped = std::env::var_os(crate::postgres::ENV_VAR).is_some_and(|url| !url.is_empty());
+    let skipped = crate::postgres::server_from_env().is_some();
     if skipped {
         eprintln!("skipped on PostgreSQL: {what}");
     }

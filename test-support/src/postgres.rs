@@ -350,12 +350,18 @@ fn random_password() -> String {
     Alphanumeric.sample_string(&mut rand::thread_rng(), 32)
 }
 
+/// The admin URL in `MICROBLOG_TEST_POSTGRES`, when a test process is told to
+/// use a server: None when it is unset or empty.
+pub fn server_from_env() -> Option<String> {
+    std::env::var(ENV_VAR).ok().filter(|url| !url.is_empty())
+}
+
 /// For a test process told to use a server by the environment: if
 /// `MICROBLOG_TEST_POSTGRES` holds an admin URL
 /// (`postgres://user@host:port/db`), a new empty database on that server and
 /// its URL; None when unset. Panics, saying why, if the server refuses.
 pub fn database_from_env() -> Option<String> {
-    let admin_url = std::env::var(ENV_VAR).ok().filter(|url| !url.is_empty())?;
+    let admin_url = server_from_env()?;
     let createdb = bin_dir_with("createdb")
         .unwrap_or_else(|| {
             panic!(
